@@ -1,0 +1,304 @@
+//! IAM wildcard patterns (`*` any run of characters, `?` one character): matching and
+//! containment.
+//!
+//! A [`Pattern`] is a token list rather than a string so that a policy variable that stands for
+//! a literal `*` or `?` (`${*}`, `${?}`) stays literal after substitution.
+
+use std::fmt;
+
+/// One token of a wildcard pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tok {
+    /// A literal character.
+    Lit(char),
+    /// `?`: exactly one character.
+    One,
+    /// `*`: any run of characters, empty included.
+    Many,
+}
+
+/// A wildcard pattern, normalised so that inside a run of wildcards every `?` comes before at
+/// most one `*` (`*?*` and `?*` match the same strings).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Pattern {
+    toks: Vec<Tok>,
+}
+
+impl Pattern {
+    /// Parses `*` and `?` as wildcards; every other character is literal.
+    pub fn new(text: &str) -> Pattern {
+        Pattern::from_toks(text.chars().map(|c| match c {
+            '*' => Tok::Many,
+            '?' => Tok::One,
+            c => Tok::Lit(c),
+        }))
+    }
+
+    /// A pattern in which every character is literal.
+    pub fn literal(text: &str) -> Pattern {
+        Pattern {
+            toks: text.chars().map(Tok::Lit).collect(),
+        }
+    }
+
+    /// Builds a pattern from tokens, normalising wildcard runs.
+    pub fn from_toks(toks: impl IntoIterator<Item = Tok>) -> Pattern {
+        let mut out: Vec<Tok> = Vec::new();
+        // INVARIANT: `run_start..out.len()` is the current run of wildcards in `out`, holding
+        // `?`s first and then at most one `*`.
+        let mut run_start = 0;
+        for tok in toks {
+            match tok {
+                Tok::Lit(_) => {
+                    out.push(tok);
+                    run_start = out.len();
+                }
+                Tok::One => {
+                    let star = out[run_start..].contains(&Tok::Many);
+                    if star {
+                        // keep `?` before `*`
+                        let pos = out.len() - 1;
+                        out.insert(pos, Tok::One);
+                    } else {
+                        out.push(Tok::One);
+                    }
+                }
+                Tok::Many => {
+                    if !out[run_start..].contains(&Tok::Many) {
+                        out.push(Tok::Many);
+                    }
+                }
+            }
+        }
+        Pattern { toks: out }
+    }
+
+    /// The tokens.
+    pub fn toks(&self) -> &[Tok] {
+        &self.toks
+    }
+
+    /// True when the pattern has no wildcard.
+    pub fn is_literal(&self) -> bool {
+        self.toks.iter().all(|t| matches!(t, Tok::Lit(_)))
+    }
+
+    /// True for the pattern `*`.
+    pub fn is_match_all(&self) -> bool {
+        self.toks == [Tok::Many]
+    }
+
+    /// Does the pattern match all of `text`? Case-sensitive.
+    pub fn matches(&self, text: &str) -> bool {
+        let chars: Vec<char> = text.chars().collect();
+        match_toks(&self.toks, &chars, false)
+    }
+
+    /// Does the pattern match all of `text`, ignoring ASCII case?
+    pub fn matches_ignore_case(&self, text: &str) -> bool {
+        let chars: Vec<char> = text.chars().collect();
+        match_toks(&self.toks, &chars, true)
+    }
+
+    /// Is every string this pattern matches also matched by `self`? See [`contains`].
+    pub fn contains(&self, inner: &Pattern) -> bool {
+        contains(&self.toks, &inner.toks)
+    }
+
+    /// Splits at literal `sep` characters, at most `n` parts (the last part keeps the rest).
+    pub fn splitn(&self, n: usize, sep: char) -> Vec<Pattern> {
+        let mut parts = vec![Pattern::default()];
+        for tok in &self.toks {
+            if *tok == Tok::Lit(sep) && parts.len() < n {
+                parts.push(Pattern::default());
+            } else if let Some(last) = parts.last_mut() {
+                last.toks.push(*tok);
+            }
+        }
+        parts
+    }
+}
+
+impl fmt::Display for Pattern {
+    /// Writes the pattern in IAM syntax; a literal `*`, `?` or `$` is written as `${*}`,
+    /// `${?}`, `${$}`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for tok in &self.toks {
+            match tok {
+                Tok::Lit('*') => f.write_str("${*}")?,
+                Tok::Lit('?') => f.write_str("${?}")?,
+                Tok::Lit(c) => write!(f, "{c}")?,
+                Tok::One => f.write_str("?")?,
+                Tok::Many => f.write_str("*")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Matches `text` against an IAM wildcard pattern given as a string.
+pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    if pattern.is_ascii() && text.is_ascii() {
+        return match_bytes(pattern.as_bytes(), text.as_bytes(), ignore_case);
+    }
+    let pattern = Pattern::new(pattern);
+    if ignore_case {
+        pattern.matches_ignore_case(text)
+    } else {
+        pattern.matches(text)
+    }
+}
+
+/// The classic greedy matcher with backtracking to the last `*`: O(len(p) * len(t)) at worst,
+/// linear in the usual case, and no recursion (hostile patterns cannot blow the stack).
+fn match_bytes(p: &[u8], t: &[u8], ignore_case: bool) -> bool {
+    let eq = |a: u8, b: u8| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == b'?' || (p[pi] != b'*' && eq(p[pi], t[ti]))) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+fn match_toks(p: &[Tok], t: &[char], ignore_case: bool) -> bool {
+    let eq = |a: char, b: char| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some(Tok::One) => {
+                pi += 1;
+                ti += 1;
+                continue;
+            }
+            Some(Tok::Lit(c)) if eq(*c, t[ti]) => {
+                pi += 1;
+                ti += 1;
+                continue;
+            }
+            Some(Tok::Many) => {
+                star = Some((pi, ti));
+                pi += 1;
+                continue;
+            }
+            _ => {}
+        }
+        match star {
+            Some((sp, st)) => {
+                pi = sp + 1;
+                ti = st + 1;
+                star = Some((sp, st + 1));
+            }
+            None => return false,
+        }
+    }
+    p[pi..].iter().all(|tok| *tok == Tok::Many)
+}
+
+/// Above this many DP cells containment gives up and answers "not proven" (`false`).
+const CONTAINMENT_CELL_LIMIT: usize = 1 << 22;
+
+/// Is the language of `inner` a subset of the language of `outer`?
+///
+/// Sound: `true` is always right. It simulates `inner` token by token inside `outer`, which is
+/// complete for normalised patterns in practice (ARNs and action names); on pathological sizes
+/// it answers `false` ("not proven").
+pub fn contains(outer: &[Tok], inner: &[Tok]) -> bool {
+    if outer == [Tok::Many] || outer == inner {
+        return true;
+    }
+    let (n, m) = (outer.len(), inner.len());
+    if (n + 1).saturating_mul(m + 1) > CONTAINMENT_CELL_LIMIT {
+        return false;
+    }
+    // reach[i][j]: outer[i..] contains inner[j..]; computed from the ends backwards.
+    let width = m + 1;
+    let mut reach = vec![false; (n + 1) * width];
+    reach[n * width + m] = true;
+    for i in (0..n).rev() {
+        for j in (0..=m).rev() {
+            let cell = match outer[i] {
+                Tok::Many => reach[(i + 1) * width + j] || (j < m && reach[i * width + j + 1]),
+                Tok::One => {
+                    j < m
+                        && matches!(inner[j], Tok::Lit(_) | Tok::One)
+                        && reach[(i + 1) * width + j + 1]
+                }
+                Tok::Lit(c) => j < m && inner[j] == Tok::Lit(c) && reach[(i + 1) * width + j + 1],
+            };
+            reach[i * width + j] = cell;
+        }
+    }
+    reach[0]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matching() {
+        assert!(wildcard_match("s3:Get*", "s3:getobject", true));
+        assert!(!wildcard_match("s3:Get*", "s3:getobject", false));
+        assert!(wildcard_match("a?c", "abc", false));
+        assert!(!wildcard_match("a?c", "ac", false));
+        assert!(wildcard_match("*a*a*a*b", "aaaaaaaaab", false));
+        assert!(!wildcard_match("*a*a*a*b", &"a".repeat(10_000), false));
+        assert!(wildcard_match("héllo*", "héllo wörld", false));
+        assert!(Pattern::literal("a*").matches("a*"));
+        assert!(!Pattern::literal("a*").matches("ab"));
+    }
+
+    #[test]
+    fn normalises_wildcard_runs() {
+        assert_eq!(Pattern::new("a*?*b").toks(), Pattern::new("a?*b").toks());
+        assert_eq!(Pattern::new("**").toks(), [Tok::Many]);
+    }
+
+    #[test]
+    fn containment() {
+        let c = |o: &str, i: &str| Pattern::new(o).contains(&Pattern::new(i));
+        assert!(c("arn:aws:s3:::*", "arn:aws:s3:::logs-*/*"));
+        assert!(!c("arn:aws:s3:::logs-*/*", "arn:aws:s3:::*"));
+        assert!(c("*", "anything*"));
+        assert!(c("?*", "*?"));
+        assert!(c("a*", "a?b*"));
+        assert!(!c("*ab*", "a*b"));
+        assert!(c("*a*", "xa*"));
+        assert!(!c("a?", "a*"));
+    }
+
+    #[test]
+    fn display_round_trip() {
+        let p = Pattern::from_toks([Tok::Lit('*'), Tok::Many, Tok::Lit('x')]);
+        assert_eq!(p.to_string(), "${*}*x");
+    }
+}
