@@ -1,6 +1,13 @@
 //! Runs every evaluation case under `fixtures/eval/` (format: `fixtures/eval/README.md`)
 //! through the evaluator and reports every difference at once.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -283,7 +283,7 @@ pub fn evaluate(cond: &Condition, version: Version, ctx: &RequestContext) -> Con
         } else {
             Tri::Unknown
         };
-        per_value.push(if negated { m.not() } else { m });
+        per_value.push(if negated { m.negate() } else { m });
     }
     let truth = match op.set {
         Some(SetQualifier::ForAllValues) => per_value.iter().fold(Tri::Yes, |a, b| a.and(*b)),

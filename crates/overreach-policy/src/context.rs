@@ -26,7 +26,7 @@ impl Tri {
     }
 
     /// Three-valued NOT.
-    pub fn not(self) -> Tri {
+    pub fn negate(self) -> Tri {
         match self {
             Tri::No => Tri::Yes,
             Tri::Unknown => Tri::Unknown,
@@ -133,7 +133,7 @@ mod tests {
         assert_eq!(Tri::Yes.and(Tri::Unknown), Tri::Unknown);
         assert_eq!(Tri::No.and(Tri::Unknown), Tri::No);
         assert_eq!(Tri::Yes.or(Tri::Unknown), Tri::Yes);
-        assert_eq!(Tri::Unknown.not(), Tri::Unknown);
+        assert_eq!(Tri::Unknown.negate(), Tri::Unknown);
     }
 
     #[test]

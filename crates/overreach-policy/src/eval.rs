@@ -15,9 +15,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::condition::{self, arn_parts_match};
+use crate::condition;
 use crate::context::{RequestContext, Tri};
-use crate::glob::{Pattern, wildcard_match};
+use crate::glob::{Pattern, match_resource_arn, wildcard_match};
 use crate::policy::{Effect, NameMatch, NamedPolicy, Statement, StatementRef, Version};
 use crate::principal::{Principal, PrincipalMatch, match_principal};
 use crate::variables::{self, Resolved};
@@ -282,8 +282,12 @@ pub fn evaluate<'a>(request: &Request, policies: &PolicySet<'a>) -> Decision {
     let identity_side = id.and(pb).and(sess);
     let cross = request.is_cross_account();
 
+    // services, federated identities and anonymous callers have no identity-based policies:
+    // only the resource-based (or trust) policy can grant them anything
+    let accountless = request.principal.account().is_none();
     let grant = match &resource {
-        None if cross => Tri::No,
+        None if cross || accountless => Tri::No,
+        Some((res, _)) if accountless => res.truth_where(|m| m != PrincipalMatch::No),
         None => identity_side,
         Some((res, kind)) => {
             let any = res.truth_where(|m| m != PrincipalMatch::No);
@@ -294,11 +298,13 @@ pub fn evaluate<'a>(request: &Request, policies: &PolicySet<'a>) -> Decision {
                 // the boundary and session policies; naming the account only delegates
                 let direct = res.truth_where(|m| m == PrincipalMatch::Direct);
                 let role = res.truth_where(|m| m == PrincipalMatch::RoleArn);
-                let combined = direct.or(role.and(pb).and(sess)).or(identity_side);
                 if *kind == ResourcePolicyKind::Trust {
-                    any.and(combined)
+                    // "If a permissions boundary is set for the user, then it must allow the
+                    // sts:AssumeRole action" even when the trust policy names the user
+                    // (IAM User Guide, "Update a role trust policy")
+                    any.and(direct.or(role).and(pb).and(sess).or(identity_side))
                 } else {
-                    combined
+                    direct.or(role.and(pb).and(sess)).or(identity_side)
                 }
             }
         }
@@ -353,7 +359,20 @@ pub fn evaluate<'a>(request: &Request, policies: &PolicySet<'a>) -> Decision {
                     {
                         Layer::Resource
                     }
-                    None if cross => Layer::Resource,
+                    Some((_, ResourcePolicyKind::Resource)) if accountless => Layer::Resource,
+                    None if cross || accountless => Layer::Resource,
+                    // the resource side named the caller, so only the limits can have failed
+                    Some((res, _))
+                        if !cross
+                            && res.truth_where(|m| m >= PrincipalMatch::RoleArn) != Tri::No
+                            && (pb == Tri::No || sess == Tri::No) =>
+                    {
+                        if pb == Tri::No {
+                            Layer::Boundary
+                        } else {
+                            Layer::Session
+                        }
+                    }
                     _ if id == Tri::No => Layer::Identity,
                     _ if pb == Tri::No => Layer::Boundary,
                     _ if sess == Tri::No => Layer::Session,
@@ -488,22 +507,25 @@ pub fn resource_matches(
         };
         truth = truth.or(t);
     }
-    let truth = if element.negated { truth.not() } else { truth };
+    let truth = if element.negated {
+        truth.negate()
+    } else {
+        truth
+    };
     if truth != Tri::Unknown {
         missing.clear();
     }
     (truth, missing)
 }
 
-/// A resource pattern against an ARN: `*` matches everything; ARNs match component by
-/// component (a wildcard does not span a colon); anything else matches as a whole string.
+/// A resource pattern against an ARN: `*` matches everything; in an ARN a wildcard does not
+/// span a colon unless it ends its segment; anything else matches as a whole string.
 pub fn resource_pattern_matches(pattern: &Pattern, resource: &str) -> bool {
     if pattern.is_match_all() {
         return true;
     }
-    let parts = pattern.splitn(6, ':');
-    if parts.len() == 6 && resource.starts_with("arn:") {
-        return arn_parts_match(&parts, resource);
+    if resource.starts_with("arn:") {
+        return match_resource_arn(pattern, resource);
     }
     pattern.matches(resource)
 }

@@ -223,6 +223,54 @@ fn match_toks(p: &[Tok], t: &[char], ignore_case: bool) -> bool {
     p[pi..].iter().all(|tok| *tok == Tok::Many)
 }
 
+/// Matches an ARN against a `Resource` pattern: `*` and `?` do not match `:`, except that a
+/// `*` that is the last character of an ARN segment may expand beyond the colon (IAM User
+/// Guide, "IAM JSON policy elements: Resource"). Case-sensitive.
+///
+/// A position-set simulation: O(len(pattern) * len(arn)) time, O(len(pattern)) memory, no
+/// backtracking, so hostile patterns stay bounded.
+pub fn match_resource_arn(pattern: &Pattern, arn: &str) -> bool {
+    let toks = pattern.toks();
+    let m = toks.len();
+    // a `*` crosses colons when it ends its segment (followed by `:` or by the end)
+    let crosses: Vec<bool> = (0..m)
+        .map(|i| toks[i] == Tok::Many && matches!(toks.get(i + 1), None | Some(Tok::Lit(':'))))
+        .collect();
+    let mut active = vec![false; m + 1];
+    let mut next = vec![false; m + 1];
+    active[0] = true;
+    close_stars(toks, &mut active);
+    for c in arn.chars() {
+        next.iter_mut().for_each(|x| *x = false);
+        for i in 0..m {
+            if !active[i] {
+                continue;
+            }
+            match toks[i] {
+                Tok::Lit(l) if l == c => next[i + 1] = true,
+                Tok::One if c != ':' => next[i + 1] = true,
+                Tok::Many if c != ':' || crosses[i] => next[i] = true,
+                _ => {}
+            }
+        }
+        close_stars(toks, &mut next);
+        std::mem::swap(&mut active, &mut next);
+        if !active.iter().any(|&a| a) {
+            return false;
+        }
+    }
+    active[m]
+}
+
+/// A `*` may match nothing: position i active at a star makes i+1 active.
+fn close_stars(toks: &[Tok], active: &mut [bool]) {
+    for i in 0..toks.len() {
+        if active[i] && toks[i] == Tok::Many {
+            active[i + 1] = true;
+        }
+    }
+}
+
 /// Above this many DP cells containment gives up and answers "not proven" (`false`).
 const CONTAINMENT_CELL_LIMIT: usize = 1 << 22;
 
@@ -275,6 +323,29 @@ mod tests {
         assert!(wildcard_match("héllo*", "héllo wörld", false));
         assert!(Pattern::literal("a*").matches("a*"));
         assert!(!Pattern::literal("a*").matches("ab"));
+    }
+
+    #[test]
+    fn arn_wildcards() {
+        let m = |p: &str, t: &str| match_resource_arn(&Pattern::new(p), t);
+        assert!(m("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b:c"));
+        assert!(m("arn:aws:s3:*", "arn:aws:s3:::bucket/key"));
+        assert!(m(
+            "arn:aws:ec2:*:111122223333:instance/*",
+            "arn:aws:ec2:us-east-1:111122223333:instance/i-1"
+        ));
+        assert!(!m(
+            "arn:aws:ec2:us-*-1:111122223333:instance/*",
+            "arn:aws:ec2:us-east:x-1:111122223333:instance/i-1"
+        ));
+        assert!(!m("arn:aws:s3:::b?cket", "arn:aws:s3:::b:cket"));
+        assert!(!m("arn:aws:iam::*:role/a", "arn:aws:iam::1:2:role/b"));
+        assert!(m(
+            "arn:aws:rds:us-east-1:111122223333:db:*",
+            "arn:aws:rds:us-east-1:111122223333:db:mydb"
+        ));
+        let long = format!("arn:aws:s3:::{}", "a".repeat(20_000));
+        assert!(!m(&format!("arn:aws:s3:::{}b", "*a".repeat(500)), &long));
     }
 
     #[test]

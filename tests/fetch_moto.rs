@@ -1,0 +1,1 @@
+//! End-to-end tests of `overreach fetch` against moto_server (being written).
