@@ -142,10 +142,10 @@ fn run_case(case: &Value) -> Result<(), String> {
     if decision.outcome.as_str() != want {
         problems.push(format!("decision: want {want}, got {:?}", decision.outcome));
     }
-    if let (Some(layer), Outcome::ImplicitDeny(got)) = (exp["layer"].as_str(), decision.outcome) {
-        if layer != got.as_str() {
-            problems.push(format!("layer: want {layer}, got {}", got.as_str()));
-        }
+    if let (Some(layer), Outcome::ImplicitDeny(got)) = (exp["layer"].as_str(), decision.outcome)
+        && layer != got.as_str()
+    {
+        problems.push(format!("layer: want {layer}, got {}", got.as_str()));
     }
     if let Some(statements) = exp["statements"].as_array() {
         let want: BTreeSet<(String, u64)> = statements
