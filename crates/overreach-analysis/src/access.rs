@@ -1,0 +1,77 @@
+//! Exact decisions for one principal of the account: builds the request and the policy set the
+//! evaluator needs (identity policies, boundary, SCP levels, and a resource or trust policy).
+
+use overreach_policy::eval::{Decision, PolicySet, Request, ResourcePolicyKind, evaluate};
+use overreach_policy::{NamedPolicy, Principal, RequestContext};
+
+use crate::account::{Account, PrincipalIdx, PrincipalType};
+
+/// The request context static analysis knows for a principal: its tags; every other key is
+/// unknown (so conditions on it make a decision "conditional").
+pub fn principal_context(account: &Account, p: PrincipalIdx) -> RequestContext {
+    let mut ctx = RequestContext::unknown();
+    for (k, v) in &account.principals[p].tags {
+        ctx.set(&format!("aws:PrincipalTag/{k}"), v.clone());
+    }
+    ctx
+}
+
+/// The requester as the evaluator sees it (a role acts through a session).
+pub fn requester(account: &Account, p: PrincipalIdx) -> Option<Principal> {
+    let info = &account.principals[p];
+    match info.kind {
+        PrincipalType::User | PrincipalType::Role => Principal::parse(&info.arn),
+    }
+}
+
+/// Decides whether principal `p` may do `action` on `resource`, with an optional
+/// resource-based or trust policy of the target.
+pub fn decide(
+    account: &Account,
+    p: PrincipalIdx,
+    action: &str,
+    resource: &str,
+    resource_policy: Option<(&NamedPolicy, ResourcePolicyKind)>,
+) -> Option<Decision> {
+    let who = requester(account, p)?;
+    let info = &account.principals[p];
+    let identity_idx: Vec<usize> = info.identity.iter().map(|(i, _)| *i).collect();
+    let identity = account.named(identity_idx);
+    let boundary = info
+        .boundary
+        .and_then(|b| account.policies.get(b))
+        .and_then(|e| e.policy.as_ref());
+    let boundary_missing = info.boundary.is_some() && boundary.is_none();
+    // an unreadable boundary: treat it as allowing nothing (the principal is inconclusive)
+    let empty;
+    let boundary = if boundary_missing {
+        empty = NamedPolicy::new(
+            "<unreadable permissions boundary>",
+            overreach_policy::Policy {
+                version: overreach_policy::Version::V2012,
+                id: None,
+                statements: Vec::new(),
+            },
+        );
+        Some(&empty)
+    } else {
+        boundary
+    };
+    let scps: Vec<Vec<&NamedPolicy>> = account
+        .scps
+        .iter()
+        .map(|level| account.named(level.iter().copied()))
+        .collect();
+    let set = PolicySet {
+        identity,
+        boundary,
+        scps,
+        rcps: Vec::new(),
+        session: Vec::new(),
+        resource: resource_policy,
+    };
+    let mut request = Request::new(who, action, resource, principal_context(account, p));
+    request.resource_account =
+        crate::account::arn_account(resource).or_else(|| Some(account.id.clone()));
+    Some(evaluate(&request, &set))
+}

@@ -1,0 +1,363 @@
+//! The permission graph: users, groups, roles, policies, AWS services, federated providers,
+//! external accounts and "anyone", with membership, attachment, can-assume and
+//! privilege-escalation edges.
+//!
+//! A can-assume edge exists when the role's trust policy allows the caller *and* the caller's
+//! own layers (identity policies, boundary, SCPs, denies) allow `sts:AssumeRole` on the role:
+//! both are decided by the exact evaluator, so an edge is either unconditional or marked
+//! conditional with the condition keys it depends on.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+use overreach_policy::StatementRef;
+use overreach_policy::eval::{Outcome, ResourcePolicyKind, action_matches};
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use crate::access::decide;
+use crate::account::{Account, GroupIdx, PolicyIdx, PrincipalIdx, PrincipalType, arn_account};
+use crate::rights::Rights;
+
+/// A node of the graph.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Node {
+    /// A user or role of the account.
+    Principal(PrincipalIdx),
+    /// A group.
+    Group(GroupIdx),
+    /// A policy.
+    Policy(PolicyIdx),
+    /// An AWS service principal (`lambda.amazonaws.com`).
+    Service(String),
+    /// A federated identity provider (OIDC/SAML ARN, `cognito-identity.amazonaws.com`).
+    Federated(String),
+    /// Another AWS account (its id).
+    ExternalAccount(String),
+    /// Anyone at all (`Principal: "*"`).
+    Anyone,
+    /// Full control of the account's IAM (reached by self-escalation paths).
+    AccountAdmin,
+}
+
+/// Why an edge of a reach path holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grounds {
+    /// The edge holds only if conditions hold (their keys).
+    pub condition_keys: Vec<String>,
+    /// The statements that decide it.
+    pub statements: Vec<StatementRef>,
+    /// Set when the edge needs something IAM data cannot show (e.g. an existing resource).
+    pub inconclusive: Option<String>,
+}
+
+impl Grounds {
+    /// True when the edge holds only under conditions or assumptions.
+    pub fn is_conditional(&self) -> bool {
+        !self.condition_keys.is_empty() || self.inconclusive.is_some()
+    }
+}
+
+/// An edge of the graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edge {
+    /// User -> group.
+    MemberOf,
+    /// Principal or group -> policy.
+    Attached {
+        /// Attached as a permissions boundary.
+        boundary: bool,
+    },
+    /// Caller -> role: the caller can assume the role.
+    CanAssume {
+        /// `sts:AssumeRole`, `sts:AssumeRoleWithWebIdentity` or `sts:AssumeRoleWithSAML`.
+        action: String,
+        /// Why.
+        grounds: Grounds,
+    },
+    /// Principal -> principal, group or account admin: a privilege-escalation path.
+    Escalation {
+        /// The path id in the escalation catalogue (`lambda-001`).
+        path: String,
+        /// Why.
+        grounds: Grounds,
+    },
+}
+
+impl Edge {
+    /// Can rights flow along this edge (assume or escalation)?
+    pub fn is_hop(&self) -> bool {
+        matches!(self, Edge::CanAssume { .. } | Edge::Escalation { .. })
+    }
+
+    /// The grounds of a hop.
+    pub fn grounds(&self) -> Option<&Grounds> {
+        match self {
+            Edge::CanAssume { grounds, .. } | Edge::Escalation { grounds, .. } => Some(grounds),
+            _ => None,
+        }
+    }
+}
+
+/// The graph with lookups.
+#[derive(Debug, Clone)]
+pub struct PermissionGraph {
+    /// The graph.
+    pub graph: DiGraph<Node, Edge>,
+    nodes: HashMap<Node, NodeIndex>,
+}
+
+/// One way a principal reaches a node: the hops, fewest first.
+#[derive(Debug, Clone)]
+pub struct Reach {
+    /// The node reached.
+    pub node: NodeIndex,
+    /// The edges from the principal to it.
+    pub path: Vec<EdgeIndex>,
+    /// True when some hop holds only under conditions or assumptions.
+    pub conditional: bool,
+}
+
+/// The actions that let a caller assume a role.
+pub const ASSUME_ACTIONS: [&str; 3] = [
+    "sts:AssumeRole",
+    "sts:AssumeRoleWithWebIdentity",
+    "sts:AssumeRoleWithSAML",
+];
+
+impl PermissionGraph {
+    /// Builds the graph with membership, attachment and can-assume edges (escalation edges are
+    /// added by [`crate::privesc`]).
+    pub fn build(account: &Account, rights: &Rights) -> PermissionGraph {
+        let mut g = PermissionGraph {
+            graph: DiGraph::new(),
+            nodes: HashMap::new(),
+        };
+        for pi in 0..account.principals.len() {
+            g.node(Node::Principal(pi));
+        }
+        for (gi, group) in account.groups.iter().enumerate() {
+            let gn = g.node(Node::Group(gi));
+            for &pidx in &group.policies {
+                let pn = g.node(Node::Policy(pidx));
+                g.graph.add_edge(gn, pn, Edge::Attached { boundary: false });
+            }
+        }
+        for (pi, p) in account.principals.iter().enumerate() {
+            let n = g.node(Node::Principal(pi));
+            for &gi in &p.groups {
+                let gn = g.node(Node::Group(gi));
+                g.graph.add_edge(n, gn, Edge::MemberOf);
+            }
+            for (pidx, holding) in &p.identity {
+                if *holding == crate::account::Holding::Direct {
+                    let pn = g.node(Node::Policy(*pidx));
+                    g.graph.add_edge(n, pn, Edge::Attached { boundary: false });
+                }
+            }
+            if let Some(b) = p.boundary {
+                let pn = g.node(Node::Policy(b));
+                g.graph.add_edge(n, pn, Edge::Attached { boundary: true });
+            }
+        }
+        g.add_assume_edges(account, rights);
+        g
+    }
+
+    /// The index of a node, adding it when new.
+    pub fn node(&mut self, node: Node) -> NodeIndex {
+        if let Some(&i) = self.nodes.get(&node) {
+            return i;
+        }
+        let i = self.graph.add_node(node.clone());
+        self.nodes.insert(node, i);
+        i
+    }
+
+    /// The index of an existing node.
+    pub fn find(&self, node: &Node) -> Option<NodeIndex> {
+        self.nodes.get(node).copied()
+    }
+
+    /// The node of a principal.
+    pub fn principal(&self, p: PrincipalIdx) -> Option<NodeIndex> {
+        self.find(&Node::Principal(p))
+    }
+
+    fn add_assume_edges(&mut self, account: &Account, rights: &Rights) {
+        let catalog = overreach_policy::Catalog::embedded();
+        let assume_id = catalog.lookup("sts:AssumeRole");
+        // principals whose own policies may allow sts:AssumeRole at all
+        let assumers: Vec<PrincipalIdx> = (0..account.principals.len())
+            .filter(|&p| {
+                assume_id.is_some_and(|id| {
+                    let r = rights.of(p);
+                    r.allowed.contains(id) || r.conditional.contains(id)
+                })
+            })
+            .collect();
+        for (ri, role) in account.principals.iter().enumerate() {
+            if role.kind != PrincipalType::Role {
+                continue;
+            }
+            let Some(trust) = role.trust.and_then(|t| account.policies[t].policy.as_ref()) else {
+                continue;
+            };
+            let role_node = self.node(Node::Principal(ri));
+            let mut candidates: BTreeSet<PrincipalIdx> = BTreeSet::new();
+            for (si, st) in trust.policy.statements.iter().enumerate() {
+                if st.effect != overreach_policy::Effect::Allow {
+                    continue;
+                }
+                let Some(action) = ASSUME_ACTIONS
+                    .iter()
+                    .find(|a| action_matches(&st.action, a))
+                else {
+                    continue;
+                };
+                let Some(spec) = &st.principal else { continue };
+                let grounds = Grounds {
+                    condition_keys: st.conditions.iter().map(|c| c.key.clone()).collect(),
+                    statements: vec![trust.statement_ref(si)],
+                    inconclusive: None,
+                };
+                let outside = |g: &mut PermissionGraph, node: Node, action: &str| {
+                    let from = g.node(node);
+                    g.graph.add_edge(
+                        from,
+                        role_node,
+                        Edge::CanAssume {
+                            action: action.to_string(),
+                            grounds: grounds.clone(),
+                        },
+                    );
+                };
+                if spec.any || spec.negated {
+                    outside(self, Node::Anyone, action);
+                    candidates.extend(0..account.principals.len());
+                }
+                for s in &spec.service {
+                    outside(self, Node::Service(s.clone()), action);
+                }
+                for f in &spec.federated {
+                    outside(self, Node::Federated(f.clone()), action);
+                }
+                for v in &spec.aws {
+                    if v == "*" {
+                        continue;
+                    }
+                    let acct = if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) {
+                        Some(v.clone())
+                    } else {
+                        arn_account(v)
+                    };
+                    let names_account = !v.starts_with("arn:") || v.ends_with(":root");
+                    match acct {
+                        Some(a) if a == account.id && names_account => {
+                            candidates.extend(assumers.iter().copied())
+                        }
+                        Some(a) if a == account.id => {
+                            if let Some(p) = account.principal(v) {
+                                candidates.insert(p);
+                            } else if let Some(p) = role_by_name(account, v) {
+                                candidates.insert(p);
+                            }
+                        }
+                        Some(a) => outside(self, Node::ExternalAccount(a), action),
+                        None => {}
+                    }
+                }
+            }
+            for p in candidates {
+                if p == ri {
+                    continue;
+                }
+                let Some(d) = decide(
+                    account,
+                    p,
+                    "sts:AssumeRole",
+                    &role.arn,
+                    Some((trust, ResourcePolicyKind::Trust)),
+                ) else {
+                    continue;
+                };
+                let grounds = match d.outcome {
+                    Outcome::Allowed => Grounds {
+                        condition_keys: Vec::new(),
+                        statements: d.statements,
+                        inconclusive: None,
+                    },
+                    Outcome::Conditional => Grounds {
+                        condition_keys: d.missing_keys,
+                        statements: d.statements,
+                        inconclusive: None,
+                    },
+                    _ => continue,
+                };
+                let from = self.node(Node::Principal(p));
+                self.graph.add_edge(
+                    from,
+                    role_node,
+                    Edge::CanAssume {
+                        action: "sts:AssumeRole".into(),
+                        grounds,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Every node a principal reaches through can-assume and escalation edges, by fewest hops
+    /// (an unconditional path is preferred over a conditional one of the same length).
+    pub fn reach(&self, from: PrincipalIdx) -> Vec<Reach> {
+        let Some(start) = self.principal(from) else {
+            return Vec::new();
+        };
+        let mut best: HashMap<NodeIndex, (Vec<EdgeIndex>, bool)> = HashMap::new();
+        best.insert(start, (Vec::new(), false));
+        let mut queue = VecDeque::from([start]);
+        while let Some(n) = queue.pop_front() {
+            let (path, conditional) = best[&n].clone();
+            for e in self.graph.edges(n) {
+                let Some(grounds) = e.weight().grounds() else {
+                    continue;
+                };
+                let to = e.target();
+                let cond = conditional || grounds.is_conditional();
+                let better = match best.get(&to) {
+                    None => true,
+                    Some((p, c)) => p.len() == path.len() + 1 && *c && !cond,
+                };
+                if better {
+                    let mut p = path.clone();
+                    p.push(e.id());
+                    let fresh = !best.contains_key(&to);
+                    best.insert(to, (p, cond));
+                    if fresh {
+                        queue.push_back(to);
+                    }
+                }
+            }
+        }
+        best.remove(&start);
+        let mut out: Vec<Reach> = best
+            .into_iter()
+            .map(|(node, (path, conditional))| Reach {
+                node,
+                path,
+                conditional,
+            })
+            .collect();
+        out.sort_by_key(|r| (r.path.len(), r.node.index()));
+        out
+    }
+}
+
+/// A role named by ARN without its path (trust policies may omit it).
+fn role_by_name(account: &Account, arn: &str) -> Option<PrincipalIdx> {
+    let (_, rest) = arn.split_once(":role/")?;
+    let name = rest.rsplit('/').next()?;
+    account
+        .principals
+        .iter()
+        .position(|p| p.kind == PrincipalType::Role && p.name == name)
+}

@@ -1,0 +1,400 @@
+//! Privilege-escalation edges from the path catalogue (`data/escalation-paths.json`, derived
+//! from pathfinding.cloud, Apache-2.0). Paths are data: each names the requests the principal
+//! must be allowed, on which resources, and what it gains. Every request is decided by the exact
+//! evaluator against the principal's own layers; prerequisites (a role that trusts the service,
+//! an instance profile, a policy attached to the principal) are checked against the account.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use overreach_policy::eval::{Outcome, PolicySet, Request, ResourcePolicyKind, evaluate};
+use overreach_policy::{Catalog, Principal, RequestContext, StatementRef};
+use serde::Deserialize;
+
+use crate::access::decide;
+use crate::account::{Account, PolicyOrigin, PrincipalIdx, PrincipalType};
+use crate::graph::{Edge, Grounds, Node, PermissionGraph};
+use crate::rights::Rights;
+
+const PATHS_JSON: &str = include_str!("../data/escalation-paths.json");
+
+/// The escalation path catalogue.
+#[derive(Debug, Deserialize)]
+pub struct PathCatalog {
+    /// Where the data comes from.
+    pub source: String,
+    /// The paths.
+    pub paths: Vec<EscalationPath>,
+}
+
+/// What taking a path gives the principal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Gains {
+    /// Any permission it grants itself (within its boundary and SCPs).
+    Admin,
+    /// The target role's permissions.
+    Role,
+    /// The target user's permissions.
+    User,
+    /// The target group's permissions.
+    Group,
+}
+
+/// Which resource a required request is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourceRef {
+    /// Any resource.
+    #[serde(rename = "*")]
+    Any,
+    /// The target principal or group.
+    Target,
+    /// The principal itself.
+    #[serde(rename = "self")]
+    Own,
+    /// A customer managed policy attached to the principal.
+    AttachedPolicy,
+    /// A customer managed policy attached to the target.
+    TargetAttachedPolicy,
+    /// An instance profile of the target role.
+    InstanceProfile,
+}
+
+/// One request the principal must be allowed.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Requirement {
+    /// The action.
+    pub action: String,
+    /// The resource it is about.
+    pub resource: ResourceRef,
+}
+
+/// The kind of target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    /// The principal itself.
+    #[serde(rename = "self")]
+    Own,
+    /// A role.
+    Role,
+    /// A user.
+    User,
+    /// A group.
+    Group,
+}
+
+/// The target of a path and its prerequisites.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Target {
+    /// What is targeted.
+    pub kind: TargetKind,
+    /// The role must trust this service principal.
+    #[serde(default)]
+    pub trusts_service: Option<String>,
+    /// The principal edits the role's trust, then assumes it: it needs `sts:AssumeRole` on it.
+    #[serde(default)]
+    pub assumable_by_self: Option<bool>,
+    /// The role must be in an instance profile.
+    #[serde(default)]
+    pub needs_instance_profile: Option<bool>,
+    /// For self paths: `user`, `role` or `any`.
+    #[serde(default)]
+    pub applies_to: Option<String>,
+}
+
+/// One escalation path.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EscalationPath {
+    /// Stable id (`lambda-001`).
+    pub id: String,
+    /// The permissions, as pathfinding.cloud names the path.
+    pub name: String,
+    /// self-escalation, principal-access, new-passrole, existing-passrole, credential-access.
+    pub category: String,
+    /// One line.
+    #[serde(default)]
+    pub summary: String,
+    /// What it gives.
+    pub gains: Gains,
+    /// The requests the principal must be allowed.
+    pub required: Vec<Requirement>,
+    /// The target.
+    pub target: Target,
+    /// A resource IAM data cannot show, needed by the path (edges become inconclusive).
+    #[serde(default)]
+    pub needs_existing: Option<String>,
+    /// Where the path is documented.
+    #[serde(default)]
+    pub reference: String,
+    /// False for paths this engine cannot express (kept for the record).
+    #[serde(default = "yes")]
+    pub expressible: bool,
+    /// Why a path is not expressible.
+    #[serde(default)]
+    pub why: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl PathCatalog {
+    /// The catalogue compiled into overreach.
+    pub fn embedded() -> Result<&'static PathCatalog, &'static str> {
+        static CATALOG: OnceLock<Result<PathCatalog, String>> = OnceLock::new();
+        CATALOG
+            .get_or_init(|| {
+                serde_json::from_str(PATHS_JSON).map_err(|e| {
+                    format!(
+                        "the escalation path catalogue compiled into overreach is unreadable: {e}"
+                    )
+                })
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// A path by id.
+    pub fn get(&self, id: &str) -> Option<&EscalationPath> {
+        self.paths.iter().find(|p| p.id == id)
+    }
+}
+
+/// Adds an escalation edge for every path each principal can take.
+pub fn add_escalation_edges(
+    graph: &mut PermissionGraph,
+    account: &Account,
+    rights: &Rights,
+    paths: &PathCatalog,
+) {
+    let catalog = Catalog::embedded();
+    for path in paths.paths.iter().filter(|p| p.expressible) {
+        let ids: Vec<Option<u32>> = path
+            .required
+            .iter()
+            .map(|r| catalog.lookup(&r.action))
+            .collect();
+        for p in 0..account.principals.len() {
+            // cheap filter: every required action must be allowed at least conditionally
+            let own = rights.of(p);
+            if !ids.iter().all(|id| {
+                id.is_none_or(|id| own.allowed.contains(id) || own.conditional.contains(id))
+            }) {
+                continue;
+            }
+            if let Some(applies) = path.target.applies_to.as_deref() {
+                let kind = account.principals[p].kind;
+                if (applies == "user" && kind != PrincipalType::User)
+                    || (applies == "role" && kind != PrincipalType::Role)
+                {
+                    continue;
+                }
+            }
+            for (node, grounds) in targets(account, p, path) {
+                let from = graph.node(Node::Principal(p));
+                let to = graph.node(node);
+                // a path that amounts to assuming the role adds nothing to a can-assume edge
+                let covered = graph
+                    .graph
+                    .edges_connecting(from, to)
+                    .any(|e| matches!(e.weight(), Edge::CanAssume { .. }));
+                if !covered {
+                    let edge = Edge::Escalation {
+                        path: path.id.clone(),
+                        grounds,
+                    };
+                    graph.graph.add_edge(from, to, edge);
+                }
+            }
+        }
+    }
+}
+
+/// The targets `p` reaches by taking `path`, with the grounds of each.
+fn targets(account: &Account, p: PrincipalIdx, path: &EscalationPath) -> Vec<(Node, Grounds)> {
+    let me = &account.principals[p];
+    let mut out = Vec::new();
+    match path.target.kind {
+        TargetKind::Own => {
+            if let Some(g) = check(account, p, path, None) {
+                out.push((Node::AccountAdmin, g));
+            }
+        }
+        TargetKind::Role => {
+            for (ri, role) in account.principals.iter().enumerate() {
+                if ri == p || role.kind != PrincipalType::Role {
+                    continue;
+                }
+                if path.target.needs_instance_profile == Some(true)
+                    && role.signals.instance_profiles.is_empty()
+                {
+                    continue;
+                }
+                let mut service_grounds = None;
+                if let Some(service) = &path.target.trusts_service {
+                    match trusts_service(account, ri, service) {
+                        Some(g) => service_grounds = Some(g),
+                        None => continue,
+                    }
+                }
+                if path.target.assumable_by_self == Some(true) {
+                    // the role's current trust policy must let the principal in
+                    let Some(trust) = role.trust.and_then(|t| account.policies[t].policy.as_ref())
+                    else {
+                        continue;
+                    };
+                    let trust = Some((trust, ResourcePolicyKind::Trust));
+                    match decide(account, p, "sts:AssumeRole", &role.arn, trust).map(|d| d.outcome)
+                    {
+                        Some(Outcome::Allowed | Outcome::Conditional) => {}
+                        _ => continue,
+                    }
+                }
+                if let Some(mut g) = check(account, p, path, Some(ri)) {
+                    if let Some(sg) = service_grounds {
+                        g.condition_keys.extend(sg.condition_keys);
+                        g.statements.extend(sg.statements);
+                    }
+                    out.push((Node::Principal(ri), g));
+                }
+            }
+        }
+        TargetKind::User => {
+            for (ui, user) in account.principals.iter().enumerate() {
+                if ui == p || user.kind != PrincipalType::User {
+                    continue;
+                }
+                if let Some(g) = check(account, p, path, Some(ui)) {
+                    out.push((Node::Principal(ui), g));
+                }
+            }
+        }
+        TargetKind::Group => {
+            if me.kind != PrincipalType::User {
+                return out;
+            }
+            for (gi, group) in account.groups.iter().enumerate() {
+                if me.groups.contains(&gi) {
+                    continue;
+                }
+                if let Some(g) = check_resources(account, p, path, &group.arn, &[]) {
+                    out.push((Node::Group(gi), g));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Decides every required request of `path` for `p` (and a target principal).
+fn check(
+    account: &Account,
+    p: PrincipalIdx,
+    path: &EscalationPath,
+    target: Option<PrincipalIdx>,
+) -> Option<Grounds> {
+    let target_arn = target
+        .map(|t| account.principals[t].arn.clone())
+        .unwrap_or_default();
+    let profiles = target
+        .map(|t| account.principals[t].signals.instance_profiles.clone())
+        .unwrap_or_default();
+    check_resources(account, p, path, &target_arn, &profiles)
+}
+
+fn check_resources(
+    account: &Account,
+    p: PrincipalIdx,
+    path: &EscalationPath,
+    target_arn: &str,
+    profiles: &[String],
+) -> Option<Grounds> {
+    let me = &account.principals[p];
+    let mut keys = BTreeSet::new();
+    let mut statements: BTreeSet<StatementRef> = BTreeSet::new();
+    for req in &path.required {
+        let candidates: Vec<String> = match req.resource {
+            ResourceRef::Any => vec!["*".into()],
+            ResourceRef::Target => vec![target_arn.to_string()],
+            ResourceRef::Own => vec![me.arn.clone()],
+            ResourceRef::AttachedPolicy => customer_policies(account, p),
+            ResourceRef::TargetAttachedPolicy => account
+                .principal(target_arn)
+                .map(|t| customer_policies(account, t))
+                .unwrap_or_default(),
+            ResourceRef::InstanceProfile => profiles.to_vec(),
+        };
+        // the request must be allowed on at least one candidate resource
+        let mut best: Option<(bool, Vec<String>, Vec<StatementRef>)> = None;
+        for resource in &candidates {
+            let Some(d) = decide(account, p, &req.action, resource, None) else {
+                continue;
+            };
+            match d.outcome {
+                Outcome::Allowed => {
+                    best = Some((true, Vec::new(), d.statements));
+                    break;
+                }
+                Outcome::Conditional if best.is_none() => {
+                    best = Some((false, d.missing_keys, d.statements))
+                }
+                _ => {}
+            }
+        }
+        let (_, missing, stmts) = best?;
+        keys.extend(missing);
+        statements.extend(stmts);
+    }
+    Some(Grounds {
+        condition_keys: keys.into_iter().collect(),
+        statements: statements.into_iter().collect(),
+        inconclusive: path.needs_existing.clone(),
+    })
+}
+
+/// ARNs of the customer managed policies a principal holds (directly or through groups).
+fn customer_policies(account: &Account, p: PrincipalIdx) -> Vec<String> {
+    let mut out: Vec<String> = account.principals[p]
+        .identity
+        .iter()
+        .filter(|(i, _)| account.policies[*i].origin == PolicyOrigin::CustomerManaged)
+        .map(|(i, _)| account.policies[*i].id.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Does role `r`'s trust policy let `service` assume it? The grounds when it does.
+fn trusts_service(account: &Account, r: PrincipalIdx, service: &str) -> Option<Grounds> {
+    let role = &account.principals[r];
+    let trust = role
+        .trust
+        .and_then(|t| account.policies[t].policy.as_ref())?;
+    let request = Request::new(
+        Principal::Service(service.to_string()),
+        "sts:AssumeRole",
+        &role.arn,
+        RequestContext::unknown(),
+    );
+    let set = PolicySet {
+        resource: Some((trust, ResourcePolicyKind::Trust)),
+        ..PolicySet::default()
+    };
+    let d = evaluate(&request, &set);
+    match d.outcome {
+        Outcome::Allowed => Some(Grounds {
+            condition_keys: Vec::new(),
+            statements: d.statements,
+            inconclusive: None,
+        }),
+        Outcome::Conditional => Some(Grounds {
+            condition_keys: d.missing_keys,
+            statements: d.statements,
+            inconclusive: None,
+        }),
+        _ => None,
+    }
+}

@@ -1,0 +1,150 @@
+//! `agent-destructive-access`: an agent principal (an AI coding tool, a CI pipeline, a
+//! service) can delete, terminate, disable, detach or overwrite resources without a guarding
+//! condition.
+//!
+//! Destructive actions are catalogue actions of access level Write or Permissions management
+//! whose name starts with one of: Delete, Terminate, Destroy, Purge, Remove, Detach,
+//! Disassociate, Deregister, Disable, Revoke, Reset, Stop, Cancel, Replace, Overwrite,
+//! Rollback. A grant is guarded when every condition it depends on is an MFA key
+//! (`aws:MultiFactorAuth*`) or a tag key (`aws:ResourceTag/*`, `aws:RequestTag/*`,
+//! `aws:TagKeys`) — the ways AWS lets a human approve or scope a destructive call.
+//!
+//! Why it matters: an agent that decides to "delete and recreate the environment" can do it
+//! only if IAM lets it.
+//!
+//! Example: a role trusted by a coding agent's OIDC provider with `PowerUserAccess` can call
+//! `cloudformation:DeleteStack` and `rds:DeleteDBInstance`.
+//!
+//! Fix: remove the destructive actions from the agent's policies, add an explicit Deny for
+//! them, or require a tag or MFA condition that only a human approval step can satisfy.
+
+use overreach_policy::{AccessLevel, Catalog};
+
+use super::{RuleInfo, start};
+use crate::analyze::{Context, PrincipalView};
+use crate::finding::{
+    Confidence, ExcessAction, ExcessGroup, Finding, MAX_ACTIONS_LISTED, Severity,
+};
+use crate::kind::PrincipalKind;
+
+pub(super) const RULE: RuleInfo = RuleInfo {
+    id: "agent-destructive-access",
+    summary: "an agent can delete, terminate, disable, detach or overwrite resources unguarded",
+    help: "An agent principal (AI tool, CI pipeline, service) holds destructive actions without an MFA or tag condition. Remove them, deny them explicitly, or gate them behind a condition only an approval step can satisfy.",
+    default_severity: Severity::High,
+    check,
+};
+
+const VERBS: [&str; 16] = [
+    "Delete",
+    "Terminate",
+    "Destroy",
+    "Purge",
+    "Remove",
+    "Detach",
+    "Disassociate",
+    "Deregister",
+    "Disable",
+    "Revoke",
+    "Reset",
+    "Stop",
+    "Cancel",
+    "Replace",
+    "Overwrite",
+    "Rollback",
+];
+
+/// Is this catalogue action destructive?
+pub(crate) fn is_destructive(catalog: &Catalog, id: u32) -> bool {
+    let Some(a) = catalog.action(id) else {
+        return false;
+    };
+    matches!(
+        a.level,
+        AccessLevel::Write | AccessLevel::PermissionsManagement
+    ) && VERBS.iter().any(|v| a.name.starts_with(v))
+}
+
+fn is_guard_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.starts_with("aws:multifactorauth")
+        || k.starts_with("aws:resourcetag/")
+        || k.starts_with("aws:requesttag/")
+        || k == "aws:tagkeys"
+}
+
+fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
+    if ctx.declared[view.idx].kind.kind != PrincipalKind::Agent {
+        return;
+    }
+    let mut groups: Vec<ExcessGroup> = Vec::new();
+    let mut unguarded_certain = false;
+    let mut total = 0;
+    for holder in &view.holders {
+        let mut by_service: std::collections::BTreeMap<String, Vec<ExcessAction>> =
+            Default::default();
+        let mut seen = std::collections::BTreeSet::new();
+        for grant in &holder.rights.grants {
+            let guarded = !grant.condition_keys.is_empty()
+                && grant.condition_keys.iter().all(|k| is_guard_key(k));
+            if guarded {
+                continue;
+            }
+            for (set, conditional) in [(&grant.allowed, false), (&grant.conditional, true)] {
+                for id in set.ids() {
+                    if !is_destructive(ctx.catalog, id) || !seen.insert(id) {
+                        continue;
+                    }
+                    let conditional = conditional || holder.conditional;
+                    unguarded_certain |= !conditional;
+                    by_service
+                        .entry(ctx.catalog.prefix_of(id).to_string())
+                        .or_default()
+                        .push(ExcessAction {
+                            action: ctx.catalog.full_name(id),
+                            resources: grant.resources.describe(),
+                            conditional,
+                            statement: grant.statement.clone(),
+                        });
+                }
+            }
+        }
+        for (service, actions) in by_service {
+            total += actions.len();
+            groups.push(ExcessGroup {
+                service,
+                access_level: "Write (destructive)".into(),
+                count: actions.len(),
+                actions: actions.into_iter().take(MAX_ACTIONS_LISTED).collect(),
+                holder: holder.label.clone(),
+                via: holder.via.clone(),
+            });
+        }
+    }
+    if groups.is_empty() {
+        return;
+    }
+    let mut f = start(ctx, view, RULE.id, "");
+    f.severity = if total >= 50 {
+        Severity::Critical
+    } else {
+        Severity::High
+    };
+    f.confidence = if unguarded_certain {
+        Confidence::High
+    } else {
+        Confidence::Medium
+    };
+    let mut examples: Vec<&str> = groups
+        .iter()
+        .flat_map(|g| g.actions.iter().map(|a| a.action.as_str()))
+        .take(3)
+        .collect();
+    examples.dedup();
+    f.message = format!(
+        "agent can run {total} destructive actions without an MFA or tag guard (e.g. {})",
+        examples.join(", ")
+    );
+    f.excess = groups;
+    out.push(f);
+}

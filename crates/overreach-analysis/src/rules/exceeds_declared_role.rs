@@ -1,0 +1,70 @@
+//! `exceeds-declared-role`: the principal's effective rights — its own, or reachable through
+//! roles it can assume and escalation paths — include actions outside its declared role's
+//! baseline, or the same actions on resources the baseline does not cover.
+//!
+//! Why it matters: this is the "broader permissions than expected" failure: an engineer or an
+//! agent acting for them holds rights nobody meant them to have.
+//!
+//! Example: a role tagged `declared-role = readonly` with `AdministratorAccess` attached holds
+//! every write action beyond `readonly`.
+//!
+//! Fix: remove the granting statement named in the evidence, narrow its actions or resources,
+//! add a permissions boundary, or (if the access is intended) widen the declared role.
+
+use super::{RuleInfo, describe_excess, excess_groups, excess_severity, start};
+use crate::analyze::{Context, PrincipalView};
+use crate::finding::{Confidence, Finding, Severity};
+
+pub(super) const RULE: RuleInfo = RuleInfo {
+    id: "exceeds-declared-role",
+    summary: "effective rights (direct or reachable) exceed the declared role's baseline",
+    help: "The principal can perform actions its declared role does not include, through its own policies or through roles it can assume or escalate into. Each excess group names the granting statement and the path. Remove or narrow the granting statement, add a permissions boundary, or widen the declared role if the access is intended.",
+    default_severity: Severity::High,
+    check,
+};
+
+fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
+    let declared = &ctx.declared[view.idx];
+    let Some(role) = declared.role.as_deref() else {
+        return;
+    };
+    let Some(baseline) = ctx.baselines.get(role) else {
+        return;
+    };
+    let mut groups = Vec::new();
+    for holder in &view.holders {
+        groups.extend(excess_groups(ctx.catalog, holder, Some(baseline)));
+    }
+    if groups.is_empty() {
+        return;
+    }
+    let mut f = start(ctx, view, RULE.id, "");
+    f.severity = excess_severity(&groups);
+    let any_certain = groups
+        .iter()
+        .any(|g| g.actions.iter().any(|a| !a.conditional));
+    f.confidence = if !ctx.account.principals[view.idx].inconclusive.is_empty() {
+        Confidence::Low
+    } else if any_certain {
+        Confidence::High
+    } else {
+        Confidence::Medium
+    };
+    let reached: Vec<&str> = groups
+        .iter()
+        .filter(|g| !g.via.is_empty())
+        .map(|g| g.holder.as_str())
+        .collect();
+    let via = match reached.first() {
+        Some(first) => format!(", via `{}`", short(first)),
+        None => String::new(),
+    };
+    f.message = format!("holds {} beyond `{role}`{via}", describe_excess(&groups));
+    f.excess = groups;
+    out.push(f);
+}
+
+/// `role/name` from an ARN.
+pub(crate) fn short(arn: &str) -> &str {
+    arn.rsplit_once(':').map_or(arn, |(_, r)| r)
+}

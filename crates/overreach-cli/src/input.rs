@@ -1,0 +1,134 @@
+//! Reading the inputs of a run: the snapshot, the declared-roles configuration with its
+//! baseline files, and suppressions. Every error names the file and the place.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use overreach_analysis::config::{Baselines, Config};
+use overreach_analysis::suppress::Suppressions;
+use overreach_policy::{Catalog, ManagedPolicies};
+use overreach_snapshot::Snapshot;
+
+/// Reads and parses a snapshot (ours or an AWS CLI `get-account-authorization-details` file).
+pub fn load_snapshot(path: &Path) -> anyhow::Result<Snapshot> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read the snapshot `{}`", path.display()))?;
+    Snapshot::from_slice(&bytes).map_err(|e| anyhow::anyhow!("`{}`: {e}", path.display()))
+}
+
+/// The declared roles and their baselines.
+#[derive(Debug, Default)]
+pub struct Declarations {
+    /// The configuration (empty when there is none).
+    pub config: Config,
+    /// Baselines of its roles.
+    pub baselines: Baselines,
+}
+
+/// Reads `--config FILE`, or `overreach.toml` in the current folder when it exists.
+pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<Declarations> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let default = PathBuf::from("overreach.toml");
+            if !default.exists() {
+                return Ok(Declarations::default());
+            }
+            default
+        }
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read the configuration `{}`", path.display()))?;
+    let origin = path.display().to_string();
+    let config = Config::parse(&text, &origin).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut files = BTreeMap::new();
+    for f in config.policy_files() {
+        let full = dir.join(&f.path);
+        // symlinks out of the configuration's folder are refused like `..` paths
+        let canonical_dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        match full.canonicalize() {
+            Ok(c) if !c.starts_with(&canonical_dir) => bail!(
+                "{origin}:{}: at `{}`: `{}` resolves outside the configuration's folder (a symlink?): keep baseline files inside it",
+                f.location.line,
+                f.location.key,
+                f.path
+            ),
+            _ => {}
+        }
+        if let Ok(text) = std::fs::read_to_string(&full) {
+            files.insert(f.path.clone(), text);
+        }
+    }
+    let baselines = Baselines::build(
+        &config,
+        &files,
+        Catalog::embedded(),
+        ManagedPolicies::embedded(),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Declarations { config, baselines })
+}
+
+/// Reads a suppressions file, checking its rule ids.
+pub fn load_suppressions(path: Option<&Path>) -> anyhow::Result<Suppressions> {
+    let Some(path) = path else {
+        return Ok(Suppressions::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the suppressions file `{}`", path.display()))?;
+    let origin = path.display().to_string();
+    let s = Suppressions::parse(&text, &origin).map_err(|e| anyhow::anyhow!("{e}"))?;
+    s.check_rule_ids(&origin, &overreach_analysis::rules::rule_ids())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(s)
+}
+
+/// Today's date in UTC as `YYYY-MM-DD` (the analysis has no clock; the CLI supplies it).
+pub fn today_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Now in UTC as RFC 3339 (`2026-11-24T21:46:00Z`).
+pub fn now_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    let rem = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// (year, month, day) of a day count since 1970-01-01 (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn civil_dates() {
+        assert_eq!(super::civil_from_days(0), (1970, 1, 1));
+        assert_eq!(super::civil_from_days(20_454), (2026, 1, 1));
+        assert_eq!(super::civil_from_days(11_016), (2000, 2, 29));
+    }
+}

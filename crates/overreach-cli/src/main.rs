@@ -1,0 +1,50 @@
+//! `overreach`: finds AWS IAM principals that can do more than their declared role.
+//!
+//! The binary is glue: the work is done by the library crates. Each subcommand lives in its
+//! own file under `cmd/`; exit codes come from one function in `exit.rs`.
+
+mod cmd;
+mod exit;
+mod input;
+mod output;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::exit::Outcome;
+
+/// Finds AWS IAM principals that can do more than their declared role.
+#[derive(Debug, Parser)]
+#[command(name = "overreach", version = cmd::long_version(), long_version = cmd::long_version())]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Scan(Box<cmd::scan::ScanArgs>),
+    Explain(cmd::explain::ExplainArgs),
+    Catalog(cmd::catalog::CatalogArgs),
+    Fetch(cmd::fetch::FetchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => cmd::scan::run(&args),
+        Command::Explain(args) => cmd::explain::run(&args),
+        Command::Catalog(args) => cmd::catalog::run(&args),
+        Command::Fetch(args) => cmd::fetch::run(&args),
+    };
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            Outcome::Error
+        }
+    };
+    ExitCode::from(outcome.code())
+}
