@@ -39,10 +39,14 @@ impl Moto {
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             if let Ok(Some(status)) = moto.child.try_wait() {
-                return Err(format!("`{program}` exited with {status} before listening: {INSTALL_HINT}"));
+                return Err(format!(
+                    "`{program}` exited with {status} before listening: {INSTALL_HINT}"
+                ));
             }
             if Instant::now() > deadline {
-                return Err(format!("`{program}` did not listen on port {port} within 30 s"));
+                return Err(format!(
+                    "`{program}` did not listen on port {port} within 30 s"
+                ));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -55,7 +59,8 @@ impl Moto {
 
     /// Runs `moto_populate.py` against this server with `args`; returns its JSON manifest.
     pub fn populate(&self, args: &[&str]) -> serde_json::Value {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/moto_populate.py");
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/moto_populate.py");
         let out = Command::new("python3")
             .arg(script)
             .arg(self.url())

@@ -47,7 +47,8 @@ def client(service, endpoint):
 
 
 def features(iam):
-    m = {"users": {}, "groups": {}, "roles": {}, "policies": {}}
+    # "secrets": what must never appear in a snapshot (secret keys and passwords).
+    m = {"users": {}, "groups": {}, "roles": {}, "policies": {}, "secrets": ["Correct-Horse-1"]}
 
     # Customer managed policies: one with three versions (v2 default, v1 and v3 not).
     versions = [
@@ -110,6 +111,7 @@ def features(iam):
         for i in range(keys):
             key = iam.create_access_key(UserName=name)["AccessKey"]
             entry["access_keys"].append(key["AccessKeyId"])
+            m["secrets"].append(key["SecretAccessKey"])
             if i == 1:
                 iam.update_access_key(UserName=name, AccessKeyId=key["AccessKeyId"], Status="Inactive")
         m["users"][name] = entry

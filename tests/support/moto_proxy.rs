@@ -67,8 +67,12 @@ impl Proxy {
         let state = Arc::new((rule, Arc::clone(&log), counts, upstream));
         runtime.spawn(async move {
             loop {
-                let Ok(permit) = Arc::clone(&permits).acquire_owned().await else { return };
-                let Ok((stream, _)) = listener.accept().await else { return };
+                let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+                    return;
+                };
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
                 let state = Arc::clone(&state);
                 tokio::spawn(async move {
                     let _permit = permit;
@@ -91,7 +95,9 @@ impl Proxy {
     /// How many requests of `action` got `fault`.
     pub fn count(&self, action: &str, fault: Fault) -> usize {
         let log = self.log.lock().unwrap();
-        log.iter().filter(|(a, f)| a == action && *f == fault).count()
+        log.iter()
+            .filter(|(a, f)| a == action && *f == fault)
+            .count()
     }
 }
 
@@ -152,9 +158,21 @@ async fn serve(
             *n += 1;
             *n - 1
         };
-        let request = Request { action, params, nth };
+        let request = Request {
+            action,
+            params,
+            nth,
+        };
         let fault = rule(&request);
         log.lock().unwrap().push((request.action.clone(), fault));
+        if std::env::var_os("OVERREACH_PROXY_TRACE").is_some() {
+            eprintln!(
+                "proxy {:?} {} #{} -> {fault:?}",
+                std::time::SystemTime::now(),
+                request.action,
+                request.nth
+            );
+        }
         let response = match fault {
             Fault::Reset => {
                 client.get_ref().set_zero_linger()?;

@@ -71,7 +71,10 @@ pub fn decide(
         resource: resource_policy,
     };
     let mut request = Request::new(who, action, resource, principal_context(account, p));
-    request.resource_account =
-        crate::account::arn_account(resource).or_else(|| Some(account.id.clone()));
+    // only a 12-digit account makes a request cross-account (`aws` in AWS managed policy ARNs
+    // and empty accounts in S3 ARNs are not accounts)
+    request.resource_account = crate::account::arn_account(resource)
+        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+        .or_else(|| Some(account.id.clone()));
     Some(evaluate(&request, &set))
 }

@@ -148,7 +148,6 @@ pub fn analyze(
             .then_with(|| a.rule.cmp(b.rule))
             .then_with(|| a.id.cmp(&b.id))
     });
-    drop(ctx);
     Analysis {
         account,
         rights,
@@ -197,11 +196,14 @@ pub fn view<'a>(ctx: &Context<'a>, p: PrincipalIdx) -> PrincipalView<'a> {
     }];
     for reach in ctx.graph.reach(p) {
         let (label, principal, rights) = match &ctx.graph.graph[reach.node] {
-            Node::Principal(q) => (
-                account.principals[*q].arn.clone(),
-                Some(*q),
-                Cow::Borrowed(ctx.rights.of(*q)),
-            ),
+            Node::Principal(q) => {
+                let rights = if rewrites_permissions(ctx, &reach) {
+                    Cow::Owned(ctx.rights.admin_for(account, *q))
+                } else {
+                    Cow::Borrowed(ctx.rights.of(*q))
+                };
+                (account.principals[*q].arn.clone(), Some(*q), rights)
+            }
             Node::Group(g) => {
                 let group = &account.groups[*g];
                 let mut identity: Vec<usize> = account.principals[p]
@@ -232,6 +234,21 @@ pub fn view<'a>(ctx: &Context<'a>, p: PrincipalIdx) -> PrincipalView<'a> {
         });
     }
     PrincipalView { idx: p, holders }
+}
+
+/// Does the last hop of `reach` write the target's permission policies (so the principal gains
+/// anything it writes there, within the target's boundary and SCPs)?
+fn rewrites_permissions(ctx: &Context<'_>, reach: &Reach) -> bool {
+    let Some(&last) = reach.path.last() else {
+        return false;
+    };
+    let Edge::Escalation { path, .. } = &ctx.graph.graph[last] else {
+        return false;
+    };
+    PathCatalog::embedded()
+        .ok()
+        .and_then(|c| c.get(path))
+        .is_some_and(|p| p.rewrites_target_permissions(ctx.catalog))
 }
 
 /// The hops of a reach path, for reports.

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::access::decide;
 use crate::account::{Account, PolicyOrigin, PrincipalIdx, PrincipalType};
-use crate::graph::{Edge, Grounds, Node, PermissionGraph};
+use crate::graph::{ASSUME_ACTIONS, Edge, Grounds, Node, PermissionGraph};
 use crate::rights::Rights;
 
 const PATHS_JSON: &str = include_str!("../data/escalation-paths.json");
@@ -140,6 +140,34 @@ fn yes() -> bool {
     true
 }
 
+impl EscalationPath {
+    /// True when every required action is an `sts:AssumeRole*` action: the path is a plain
+    /// role assumption, which the graph's can-assume edges already represent.
+    pub fn is_plain_assumption(&self) -> bool {
+        self.required.iter().all(|r| {
+            ASSUME_ACTIONS
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(&r.action))
+        })
+    }
+
+    /// Does the path write the target's permission policies (attach, put or replace a policy
+    /// of the target)? Then the principal gains whatever it writes there, not only the
+    /// target's current rights. Decided from the catalogue: a Permissions-management action on
+    /// the target whose name is about policies, other than its trust policy.
+    pub fn rewrites_target_permissions(&self, catalog: &Catalog) -> bool {
+        self.required.iter().any(|r| {
+            matches!(
+                r.resource,
+                ResourceRef::Target | ResourceRef::TargetAttachedPolicy
+            ) && r.action.contains("Policy")
+                && !r.action.contains("AssumeRolePolicy")
+                && catalog.lookup(&r.action).and_then(|id| catalog.level(id))
+                    == Some(overreach_policy::AccessLevel::PermissionsManagement)
+        })
+    }
+}
+
 impl PathCatalog {
     /// The catalogue compiled into overreach.
     pub fn embedded() -> Result<&'static PathCatalog, &'static str> {
@@ -176,6 +204,7 @@ pub fn add_escalation_edges(
             .iter()
             .map(|r| catalog.lookup(&r.action))
             .collect();
+        let only_assumes = path.is_plain_assumption();
         for p in 0..account.principals.len() {
             // cheap filter: every required action must be allowed at least conditionally
             let own = rights.of(p);
@@ -195,11 +224,12 @@ pub fn add_escalation_edges(
             for (node, grounds) in targets(account, p, path) {
                 let from = graph.node(Node::Principal(p));
                 let to = graph.node(node);
-                // a path that amounts to assuming the role adds nothing to a can-assume edge
-                let covered = graph
-                    .graph
-                    .edges_connecting(from, to)
-                    .any(|e| matches!(e.weight(), Edge::CanAssume { .. }));
+                // a path that is nothing but assuming the role adds nothing to a can-assume edge
+                let covered = only_assumes
+                    && graph
+                        .graph
+                        .edges_connecting(from, to)
+                        .any(|e| matches!(e.weight(), Edge::CanAssume { .. }));
                 if !covered {
                     let edge = Edge::Escalation {
                         path: path.id.clone(),

@@ -80,13 +80,13 @@ pub(crate) fn excess_groups(
     holder: &Holder<'_>,
     baseline: Option<&Baseline>,
 ) -> Vec<ExcessGroup> {
-    excess_of(catalog, &holder.rights, baseline, holder.conditional)
+    excess_of(catalog, &holder.rights, baseline, holder.conditional, None)
         .into_iter()
-        .map(|((service, level), actions)| ExcessGroup {
+        .map(|((service, level), (count, actions))| ExcessGroup {
             service,
             access_level: level.as_str().to_string(),
-            count: actions.len(),
-            actions: actions.into_iter().take(MAX_ACTIONS_LISTED).collect(),
+            count,
+            actions,
             holder: holder.label.clone(),
             via: holder.via.clone(),
         })
@@ -94,32 +94,42 @@ pub(crate) fn excess_groups(
 }
 
 /// Excess actions by (service, level): every action granted by a statement of `rights` that
-/// `baseline` does not cover on that statement's resources (everything, without a baseline).
+/// `baseline` does not cover on that statement's resources (everything, without a baseline),
+/// restricted to `only` when given. Counts are exact; at most [`MAX_ACTIONS_LISTED`] actions
+/// per group are materialised.
 pub(crate) fn excess_of(
     catalog: &Catalog,
     rights: &EffectiveSummary,
     baseline: Option<&Baseline>,
     path_conditional: bool,
-) -> BTreeMap<(String, AccessLevel), Vec<ExcessAction>> {
+    only: Option<&ActionSet>,
+) -> BTreeMap<(String, AccessLevel), (usize, Vec<ExcessAction>)> {
     let mut seen = ActionSet::empty(catalog.len());
-    let mut out: BTreeMap<(String, AccessLevel), Vec<ExcessAction>> = BTreeMap::new();
+    let mut out: BTreeMap<(String, AccessLevel), (usize, Vec<ExcessAction>)> = BTreeMap::new();
     for grant in &rights.grants {
         for (set, conditional) in [(&grant.allowed, false), (&grant.conditional, true)] {
-            let extra = match baseline {
+            let mut extra = match baseline {
                 Some(b) => b.excess(set, &grant.resources),
                 None => set.clone(),
             };
+            if let Some(only) = only {
+                extra = extra.intersection(only);
+            }
             let extra = extra.difference(&seen);
             for id in extra.ids() {
                 let level = catalog.level(id).unwrap_or(AccessLevel::Write);
-                out.entry((catalog.prefix_of(id).to_string(), level))
-                    .or_default()
-                    .push(ExcessAction {
+                let entry = out
+                    .entry((catalog.prefix_of(id).to_string(), level))
+                    .or_default();
+                entry.0 += 1;
+                if entry.1.len() < MAX_ACTIONS_LISTED {
+                    entry.1.push(ExcessAction {
                         action: catalog.full_name(id),
                         resources: grant.resources.describe(),
                         conditional: conditional || path_conditional,
                         statement: grant.statement.clone(),
                     });
+                }
             }
             seen.union_with(&extra);
         }

@@ -14,7 +14,7 @@
 
 use super::{RuleInfo, excess_of, start};
 use crate::analyze::{Context, PrincipalView};
-use crate::finding::{Confidence, ExcessGroup, Finding, HopKind, MAX_ACTIONS_LISTED, Severity};
+use crate::finding::{Confidence, ExcessGroup, Finding, HopKind, Severity};
 
 pub(super) const RULE: RuleInfo = RuleInfo {
     id: "privilege-escalation",
@@ -44,25 +44,18 @@ fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
         }
         gained.union_with(&gained_cond);
         let mut groups: Vec<ExcessGroup> = Vec::new();
-        for ((service, level), actions) in
-            excess_of(ctx.catalog, &holder.rights, None, holder.conditional)
-        {
-            let actions: Vec<_> = actions
-                .into_iter()
-                .filter(|a| {
-                    ctx.catalog
-                        .lookup(&a.action)
-                        .is_some_and(|id| gained.contains(id))
-                })
-                .collect();
-            if actions.is_empty() {
-                continue;
-            }
+        for ((service, level), (count, actions)) in excess_of(
+            ctx.catalog,
+            &holder.rights,
+            None,
+            holder.conditional,
+            Some(&gained),
+        ) {
             groups.push(ExcessGroup {
                 service,
                 access_level: level.as_str().to_string(),
-                count: actions.len(),
-                actions: actions.into_iter().take(MAX_ACTIONS_LISTED).collect(),
+                count,
+                actions,
                 holder: holder.label.clone(),
                 via: holder.via.clone(),
             });

