@@ -205,9 +205,21 @@ pub fn add_escalation_edges(
             .map(|r| catalog.lookup(&r.action))
             .collect();
         let only_assumes = path.is_plain_assumption();
+        // the roles a service may assume do not depend on the principal: decide them once
+        let service_roles: Option<Vec<(PrincipalIdx, Grounds)>> =
+            path.target.trusts_service.as_deref().map(|service| {
+                (0..account.principals.len())
+                    .filter(|&r| account.principals[r].kind == PrincipalType::Role)
+                    .filter_map(|r| trusts_service(account, r, service).map(|g| (r, g)))
+                    .collect()
+            });
         for p in 0..account.principals.len() {
             // cheap filter: every required action must be allowed at least conditionally
             let own = rights.of(p);
+            // a principal that already holds every action gains nothing by escalating
+            if own.allowed.len() == catalog.len() {
+                continue;
+            }
             if !ids.iter().all(|id| {
                 id.is_none_or(|id| own.allowed.contains(id) || own.conditional.contains(id))
             }) {
@@ -221,7 +233,7 @@ pub fn add_escalation_edges(
                     continue;
                 }
             }
-            for (node, grounds) in targets(account, p, path) {
+            for (node, grounds) in targets(account, p, path, service_roles.as_deref()) {
                 let from = graph.node(Node::Principal(p));
                 let to = graph.node(node);
                 // a path that is nothing but assuming the role adds nothing to a can-assume edge
@@ -243,7 +255,12 @@ pub fn add_escalation_edges(
 }
 
 /// The targets `p` reaches by taking `path`, with the grounds of each.
-fn targets(account: &Account, p: PrincipalIdx, path: &EscalationPath) -> Vec<(Node, Grounds)> {
+fn targets(
+    account: &Account,
+    p: PrincipalIdx,
+    path: &EscalationPath,
+    service_roles: Option<&[(PrincipalIdx, Grounds)]>,
+) -> Vec<(Node, Grounds)> {
     let me = &account.principals[p];
     let mut out = Vec::new();
     match path.target.kind {
@@ -253,21 +270,23 @@ fn targets(account: &Account, p: PrincipalIdx, path: &EscalationPath) -> Vec<(No
             }
         }
         TargetKind::Role => {
-            for (ri, role) in account.principals.iter().enumerate() {
-                if ri == p || role.kind != PrincipalType::Role {
+            // every role, or only those that trust the path's service (with why they do)
+            let candidates: Vec<(PrincipalIdx, Option<&Grounds>)> = match service_roles {
+                Some(list) => list.iter().map(|(r, g)| (*r, Some(g))).collect(),
+                None => (0..account.principals.len())
+                    .filter(|&r| account.principals[r].kind == PrincipalType::Role)
+                    .map(|r| (r, None))
+                    .collect(),
+            };
+            for (ri, service_grounds) in candidates {
+                let role = &account.principals[ri];
+                if ri == p {
                     continue;
                 }
                 if path.target.needs_instance_profile == Some(true)
                     && role.signals.instance_profiles.is_empty()
                 {
                     continue;
-                }
-                let mut service_grounds = None;
-                if let Some(service) = &path.target.trusts_service {
-                    match trusts_service(account, ri, service) {
-                        Some(g) => service_grounds = Some(g),
-                        None => continue,
-                    }
                 }
                 if path.target.assumable_by_self == Some(true) {
                     // the role's current trust policy must let the principal in
@@ -284,8 +303,8 @@ fn targets(account: &Account, p: PrincipalIdx, path: &EscalationPath) -> Vec<(No
                 }
                 if let Some(mut g) = check(account, p, path, Some(ri)) {
                     if let Some(sg) = service_grounds {
-                        g.condition_keys.extend(sg.condition_keys);
-                        g.statements.extend(sg.statements);
+                        g.condition_keys.extend(sg.condition_keys.iter().cloned());
+                        g.statements.extend(sg.statements.iter().cloned());
                     }
                     out.push((Node::Principal(ri), g));
                 }
