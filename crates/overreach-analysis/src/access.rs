@@ -33,6 +33,19 @@ pub fn decide(
     resource: &str,
     resource_policy: Option<(&NamedPolicy, ResourcePolicyKind)>,
 ) -> Option<Decision> {
+    decide_with(account, p, action, resource, resource_policy, &[])
+}
+
+/// [`decide`] with condition keys the request is known to carry (e.g. `iam:PassedToService`
+/// when a path passes a role to a given service).
+pub fn decide_with(
+    account: &Account,
+    p: PrincipalIdx,
+    action: &str,
+    resource: &str,
+    resource_policy: Option<(&NamedPolicy, ResourcePolicyKind)>,
+    known: &[(&str, &str)],
+) -> Option<Decision> {
     let who = requester(account, p)?;
     let info = &account.principals[p];
     let identity_idx: Vec<usize> = info.identity.iter().map(|(i, _)| *i).collect();
@@ -70,7 +83,11 @@ pub fn decide(
         session: Vec::new(),
         resource: resource_policy,
     };
-    let mut request = Request::new(who, action, resource, principal_context(account, p));
+    let mut context = principal_context(account, p);
+    for (k, v) in known {
+        context.set(k, *v);
+    }
+    let mut request = Request::new(who, action, resource, context);
     // only a 12-digit account makes a request cross-account (`aws` in AWS managed policy ARNs
     // and empty accounts in S3 ARNs are not accounts)
     request.resource_account = crate::account::arn_account(resource)

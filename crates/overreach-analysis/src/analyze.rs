@@ -307,6 +307,7 @@ pub fn node_label(account: &Account, node: &Node) -> String {
         Node::Federated(f) => f.clone(),
         Node::ExternalAccount(a) => format!("account {a}"),
         Node::Anyone => "anyone (*)".into(),
+        Node::AccountRoot => format!("arn:{}:iam::{}:root", account.partition, account.id),
         Node::AccountAdmin => "account-admin".into(),
     }
 }

@@ -35,6 +35,8 @@ pub enum Node {
     ExternalAccount(String),
     /// Anyone at all (`Principal: "*"`).
     Anyone,
+    /// The account's root user (trust policies naming the account also let it in).
+    AccountRoot,
     /// Full control of the account's IAM (reached by self-escalation paths).
     AccountAdmin,
 }
@@ -253,6 +255,7 @@ impl PermissionGraph {
                     let names_account = !v.starts_with("arn:") || v.ends_with(":root");
                     match acct {
                         Some(a) if a == account.id && names_account => {
+                            outside(self, Node::AccountRoot, action);
                             candidates.extend(assumers.iter().copied())
                         }
                         Some(a) if a == account.id => {

@@ -11,7 +11,7 @@ use overreach_policy::eval::{Outcome, PolicySet, Request, ResourcePolicyKind, ev
 use overreach_policy::{Catalog, Principal, RequestContext, StatementRef};
 use serde::Deserialize;
 
-use crate::access::decide;
+use crate::access::{decide, decide_with};
 use crate::account::{Account, PolicyOrigin, PrincipalIdx, PrincipalType};
 use crate::graph::{ASSUME_ACTIONS, Edge, Grounds, Node, PermissionGraph};
 use crate::rights::Rights;
@@ -233,7 +233,7 @@ pub fn add_escalation_edges(
                     continue;
                 }
             }
-            for (node, grounds) in targets(account, p, path, service_roles.as_deref()) {
+            for (node, grounds) in targets(account, rights, p, path, service_roles.as_deref()) {
                 let from = graph.node(Node::Principal(p));
                 let to = graph.node(node);
                 // a path that is nothing but assuming the role adds nothing to a can-assume edge
@@ -257,6 +257,7 @@ pub fn add_escalation_edges(
 /// The targets `p` reaches by taking `path`, with the grounds of each.
 fn targets(
     account: &Account,
+    rights: &Rights,
     p: PrincipalIdx,
     path: &EscalationPath,
     service_roles: Option<&[(PrincipalIdx, Grounds)]>,
@@ -265,7 +266,7 @@ fn targets(
     let mut out = Vec::new();
     match path.target.kind {
         TargetKind::Own => {
-            if let Some(g) = check(account, p, path, None) {
+            if let Some(g) = check(account, rights, p, path, None) {
                 out.push((Node::AccountAdmin, g));
             }
         }
@@ -301,7 +302,7 @@ fn targets(
                         _ => continue,
                     }
                 }
-                if let Some(mut g) = check(account, p, path, Some(ri)) {
+                if let Some(mut g) = check(account, rights, p, path, Some(ri)) {
                     if let Some(sg) = service_grounds {
                         g.condition_keys.extend(sg.condition_keys.iter().cloned());
                         g.statements.extend(sg.statements.iter().cloned());
@@ -315,7 +316,7 @@ fn targets(
                 if ui == p || user.kind != PrincipalType::User {
                     continue;
                 }
-                if let Some(g) = check(account, p, path, Some(ui)) {
+                if let Some(g) = check(account, rights, p, path, Some(ui)) {
                     out.push((Node::Principal(ui), g));
                 }
             }
@@ -328,7 +329,7 @@ fn targets(
                 if me.groups.contains(&gi) {
                     continue;
                 }
-                if let Some(g) = check_resources(account, p, path, &group.arn, &[]) {
+                if let Some(g) = check_resources(account, rights, p, path, &group.arn, &[]) {
                     out.push((Node::Group(gi), g));
                 }
             }
@@ -340,6 +341,7 @@ fn targets(
 /// Decides every required request of `path` for `p` (and a target principal).
 fn check(
     account: &Account,
+    rights: &Rights,
     p: PrincipalIdx,
     path: &EscalationPath,
     target: Option<PrincipalIdx>,
@@ -350,11 +352,12 @@ fn check(
     let profiles = target
         .map(|t| account.principals[t].signals.instance_profiles.clone())
         .unwrap_or_default();
-    check_resources(account, p, path, &target_arn, &profiles)
+    check_resources(account, rights, p, path, &target_arn, &profiles)
 }
 
 fn check_resources(
     account: &Account,
+    rights: &Rights,
     p: PrincipalIdx,
     path: &EscalationPath,
     target_arn: &str,
@@ -365,7 +368,17 @@ fn check_resources(
     let mut statements: BTreeSet<StatementRef> = BTreeSet::new();
     for req in &path.required {
         let candidates: Vec<String> = match req.resource {
-            ResourceRef::Any => vec!["*".into()],
+            // "some resource": `*`, then every resource pattern its grants name for the action
+            ResourceRef::Any => {
+                let mut c = vec!["*".to_string()];
+                if let Some(id) = Catalog::embedded().lookup(&req.action) {
+                    for (grant, _) in rights.of(p).grants_for(id) {
+                        c.extend(grant.resources.patterns().iter().cloned());
+                    }
+                }
+                c.dedup();
+                c
+            }
             ResourceRef::Target => vec![target_arn.to_string()],
             ResourceRef::Own => vec![me.arn.clone()],
             ResourceRef::AttachedPolicy => customer_policies(account, p),
@@ -375,10 +388,17 @@ fn check_resources(
                 .unwrap_or_default(),
             ResourceRef::InstanceProfile => profiles.to_vec(),
         };
+        // passing a role to the path's service: the request carries iam:PassedToService
+        let known: Vec<(&str, &str)> = match &path.target.trusts_service {
+            Some(service) if req.action.eq_ignore_ascii_case("iam:PassRole") => {
+                vec![("iam:PassedToService", service.as_str())]
+            }
+            _ => Vec::new(),
+        };
         // the request must be allowed on at least one candidate resource
         let mut best: Option<(bool, Vec<String>, Vec<StatementRef>)> = None;
         for resource in &candidates {
-            let Some(d) = decide(account, p, &req.action, resource, None) else {
+            let Some(d) = decide_with(account, p, &req.action, resource, None, &known) else {
                 continue;
             };
             match d.outcome {

@@ -67,6 +67,16 @@ impl ResourceScope {
         }
     }
 
+    /// The patterns a `Resource` scope names (`*` for any; none for `NotResource`).
+    pub fn patterns(&self) -> &[String] {
+        const ANY: &[String] = &[];
+        match self {
+            ResourceScope::Any => ANY,
+            ResourceScope::Patterns(p) => p,
+            ResourceScope::Not(_) => ANY,
+        }
+    }
+
     /// The scope as written, for reports (`NotResource` patterns prefixed with `not `).
     pub fn describe(&self) -> Vec<String> {
         match self {

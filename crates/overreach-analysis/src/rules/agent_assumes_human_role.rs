@@ -8,6 +8,9 @@
 //! Example: a CI role's policy allows `sts:AssumeRole` on `*`, and the `platform-admin` role
 //! (declared `kind = human`) trusts the account root.
 //!
+//! A hop whose only conditions are MFA keys (`aws:MultiFactorAuth*`) is not counted: an agent
+//! cannot present MFA.
+//!
 //! Fix: narrow the agent's `sts:AssumeRole` resources, or make the human role's trust policy
 //! name its human principals (or require `aws:MultiFactorAuthPresent`).
 
@@ -31,6 +34,16 @@ fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
     for holder in view.reached() {
         let Some(q) = holder.principal else { continue };
         if ctx.declared[q].kind.kind != PrincipalKind::Human {
+            continue;
+        }
+        // a hop that requires MFA is one an agent cannot take
+        let mfa_guarded = holder.via.iter().any(|h| {
+            !h.condition_keys.is_empty()
+                && h.condition_keys
+                    .iter()
+                    .all(|k| k.to_ascii_lowercase().starts_with("aws:multifactorauth"))
+        });
+        if mfa_guarded {
             continue;
         }
         let mut f = start(ctx, view, RULE.id, &holder.label);

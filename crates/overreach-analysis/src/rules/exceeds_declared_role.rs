@@ -11,7 +11,7 @@
 //! Fix: remove the granting statement named in the evidence, narrow its actions or resources,
 //! add a permissions boundary, or (if the access is intended) widen the declared role.
 
-use super::{RuleInfo, describe_excess, excess_groups, excess_severity, start};
+use super::{RuleInfo, describe_excess, excess_groups, excess_severity, excess_union, start};
 use crate::analyze::{Context, PrincipalView};
 use crate::finding::{Confidence, Finding, Severity};
 
@@ -59,7 +59,11 @@ fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
         Some(first) => format!(", via `{}`", short(first)),
         None => String::new(),
     };
-    f.message = format!("holds {} beyond `{role}`{via}", describe_excess(&groups));
+    let excess = excess_union(ctx.catalog, &view.holders, Some(baseline));
+    f.message = format!(
+        "holds {} beyond `{role}`{via}",
+        describe_excess(ctx.catalog, &excess)
+    );
     f.excess = groups;
     out.push(f);
 }

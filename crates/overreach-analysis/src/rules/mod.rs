@@ -169,20 +169,46 @@ pub(crate) fn excess_severity(groups: &[ExcessGroup]) -> Severity {
     }
 }
 
-/// "412 actions (37 write) in s3, iam and 3 more services".
-pub(crate) fn describe_excess(groups: &[ExcessGroup]) -> String {
-    let total: usize = groups.iter().map(|g| g.count).sum();
-    let writes: usize = groups
-        .iter()
-        .filter(|g| g.access_level != "Read" && g.access_level != "List")
-        .map(|g| g.count)
-        .sum();
-    let mut services: Vec<&str> = groups.iter().map(|g| g.service.as_str()).collect();
-    services.dedup();
+/// Every action of the holders' rights outside `baseline` (each counted once, however many
+/// holders grant it).
+pub(crate) fn excess_union(
+    catalog: &Catalog,
+    holders: &[Holder<'_>],
+    baseline: Option<&Baseline>,
+) -> ActionSet {
+    let mut all = ActionSet::empty(catalog.len());
+    for holder in holders {
+        for grant in &holder.rights.grants {
+            let granted = grant.allowed.union(&grant.conditional);
+            match baseline {
+                Some(b) => all.union_with(&b.excess(&granted, &grant.resources)),
+                None => all.union_with(&granted),
+            }
+        }
+    }
+    all
+}
+
+/// "412 actions (37 write or permissions) in s3, iam and 3 more services", each action once;
+/// services by how many of the actions they hold.
+pub(crate) fn describe_excess(catalog: &Catalog, actions: &ActionSet) -> String {
+    let mut per_service: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut writes = 0;
+    for id in actions.ids() {
+        *per_service.entry(catalog.prefix_of(id)).or_default() += 1;
+        if !matches!(
+            catalog.level(id),
+            Some(AccessLevel::List | AccessLevel::Read)
+        ) {
+            writes += 1;
+        }
+    }
+    let mut services: Vec<(&str, usize)> = per_service.into_iter().collect();
+    services.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let shown = services
         .iter()
         .take(3)
-        .copied()
+        .map(|(s, _)| *s)
         .collect::<Vec<_>>()
         .join(", ");
     let more = services.len().saturating_sub(3);
@@ -191,5 +217,8 @@ pub(crate) fn describe_excess(groups: &[ExcessGroup]) -> String {
     } else {
         String::new()
     };
-    format!("{total} actions ({writes} write or permissions) in {shown}{tail}")
+    format!(
+        "{} actions ({writes} write or permissions) in {shown}{tail}",
+        actions.len()
+    )
 }
