@@ -46,6 +46,36 @@ pub fn decide_with(
     resource_policy: Option<(&NamedPolicy, ResourcePolicyKind)>,
     known: &[(&str, &str)],
 ) -> Option<Decision> {
+    let mut context = principal_context(account, p);
+    for (k, v) in known {
+        context.set(k, *v);
+    }
+    decide_in(account, p, action, resource, resource_policy, context)
+}
+
+/// The context of a request made by an agent: no MFA. A role session created without MFA
+/// carries `aws:MultiFactorAuthPresent = false`; a user's long-term access keys carry no MFA
+/// key at all (IAM User Guide, global condition keys).
+pub fn agent_context(account: &Account, p: PrincipalIdx, as_session: bool) -> RequestContext {
+    let mut ctx = principal_context(account, p);
+    if as_session || account.principals[p].kind == PrincipalType::Role {
+        ctx.set("aws:MultiFactorAuthPresent", "false");
+    } else {
+        ctx.set_absent("aws:MultiFactorAuthPresent");
+    }
+    ctx.set_absent("aws:MultiFactorAuthAge");
+    ctx
+}
+
+/// [`decide`] in a given request context.
+pub fn decide_in(
+    account: &Account,
+    p: PrincipalIdx,
+    action: &str,
+    resource: &str,
+    resource_policy: Option<(&NamedPolicy, ResourcePolicyKind)>,
+    context: RequestContext,
+) -> Option<Decision> {
     let who = requester(account, p)?;
     let info = &account.principals[p];
     let identity_idx: Vec<usize> = info.identity.iter().map(|(i, _)| *i).collect();
@@ -71,7 +101,7 @@ pub fn decide_with(
         boundary
     };
     let scps: Vec<Vec<&NamedPolicy>> = account
-        .scps
+        .scps_for(p)
         .iter()
         .map(|level| account.named(level.iter().copied()))
         .collect();
@@ -83,10 +113,6 @@ pub fn decide_with(
         session: Vec::new(),
         resource: resource_policy,
     };
-    let mut context = principal_context(account, p);
-    for (k, v) in known {
-        context.set(k, *v);
-    }
     let mut request = Request::new(who, action, resource, context);
     // only a 12-digit account makes a request cross-account (`aws` in AWS managed policy ARNs
     // and empty accounts in S3 ARNs are not accounts)

@@ -163,6 +163,7 @@ pub struct Account {
     /// Problems met while resolving (also recorded on the principals they affect).
     pub warnings: Vec<String>,
     by_arn: HashMap<String, PrincipalIdx>,
+    policy_by_id: HashMap<String, PolicyIdx>,
 }
 
 impl Account {
@@ -384,9 +385,11 @@ impl Account {
             .enumerate()
             .map(|(i, p)| (p.arn.clone(), i))
             .collect();
+        let policy_by_id = b.by_id;
         Account {
             id,
             partition,
+            policy_by_id,
             policies: b.policies,
             principals,
             groups,
@@ -399,6 +402,34 @@ impl Account {
     /// A principal by ARN.
     pub fn principal(&self, arn: &str) -> Option<PrincipalIdx> {
         self.by_arn.get(arn).copied()
+    }
+
+    /// The statement a reference points at, with its policy's language version.
+    pub fn statement(
+        &self,
+        r: &overreach_policy::StatementRef,
+    ) -> Option<(&overreach_policy::Statement, overreach_policy::Version)> {
+        let idx = *self.policy_by_id.get(&r.policy)?;
+        let policy = self.policies.get(idx)?.policy.as_ref()?;
+        Some((
+            policy.policy.statements.get(r.index)?,
+            policy.policy.version,
+        ))
+    }
+
+    /// True for a service-linked role (path `/aws-service-role/`): AWS owns its policies, and
+    /// SCPs do not restrict it.
+    pub fn is_service_linked(&self, p: PrincipalIdx) -> bool {
+        self.principals[p].arn.contains(":role/aws-service-role/")
+    }
+
+    /// The SCP levels that restrict a principal (none for service-linked roles).
+    pub fn scps_for(&self, p: PrincipalIdx) -> &[Vec<PolicyIdx>] {
+        if self.is_service_linked(p) {
+            &[]
+        } else {
+            &self.scps
+        }
     }
 
     /// A principal by ARN, name (`alice`) or `user/alice` / `role/admin`.

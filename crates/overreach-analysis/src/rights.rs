@@ -29,6 +29,8 @@ pub struct Rights {
 struct LayerKey {
     identity: Vec<PolicyIdx>,
     boundary: Option<PolicyIdx>,
+    /// Service-linked roles are not restricted by SCPs.
+    no_scps: bool,
 }
 
 impl Rights {
@@ -47,20 +49,21 @@ impl Rights {
         let universe = catalog.len();
         let mut cache: HashMap<LayerKey, Arc<EffectiveSummary>> = HashMap::new();
         let mut principals = Vec::with_capacity(account.principals.len());
-        for p in &account.principals {
+        for (pi, p) in account.principals.iter().enumerate() {
             let mut identity: Vec<PolicyIdx> = p.identity.iter().map(|(i, _)| *i).collect();
             identity.sort_unstable();
             identity.dedup();
             let key = LayerKey {
                 identity,
                 boundary: p.boundary,
+                no_scps: account.is_service_linked(pi),
             };
             let summary = match cache.get(&key) {
                 Some(s) => Arc::clone(s),
                 None => {
                     let s = Arc::new(combine(
                         &policies,
-                        account,
+                        account.scps_for(pi),
                         &key.identity,
                         key.boundary,
                         universe,
@@ -97,7 +100,13 @@ impl Rights {
         identity: &[PolicyIdx],
     ) -> EffectiveSummary {
         let p = &account.principals[principal];
-        combine(&self.policies, account, identity, p.boundary, self.universe)
+        combine(
+            &self.policies,
+            account.scps_for(principal),
+            identity,
+            p.boundary,
+            self.universe,
+        )
     }
 
     /// What a principal gets by granting itself any permission (self-escalation): every
@@ -132,7 +141,7 @@ impl Rights {
             identity,
             boundary: p.boundary.map(|b| get(b).unwrap_or(&empty)),
             scps: account
-                .scps
+                .scps_for(principal)
                 .iter()
                 .map(|level| level.iter().filter_map(|&i| get(i)).collect())
                 .collect(),
@@ -149,7 +158,7 @@ impl Rights {
 
 fn combine(
     policies: &[Option<PolicySummary>],
-    account: &Account,
+    scps: &[Vec<PolicyIdx>],
     identity: &[PolicyIdx],
     boundary: Option<PolicyIdx>,
     universe: usize,
@@ -164,8 +173,7 @@ fn combine(
         identity: identity.iter().filter_map(|&i| get(i)).collect(),
         // an unreadable boundary allows nothing we can prove: the principal is inconclusive
         boundary: boundary.map(|b| get(b).unwrap_or(&empty)),
-        scps: account
-            .scps
+        scps: scps
             .iter()
             .map(|level| level.iter().filter_map(|&i| get(i)).collect())
             .collect(),

@@ -27,7 +27,13 @@ struct Cli {
 enum Command {
     Scan(Box<cmd::scan::ScanArgs>),
     Explain(cmd::explain::ExplainArgs),
+    Graph(cmd::graph::GraphArgs),
     Catalog(cmd::catalog::CatalogArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     Fetch(cmd::fetch::FetchArgs),
 }
 
@@ -36,7 +42,18 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => cmd::scan::run(&args),
         Command::Explain(args) => cmd::explain::run(&args),
+        Command::Graph(args) => cmd::graph::run(&args),
         Command::Catalog(args) => cmd::catalog::run(&args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "overreach",
+                &mut std::io::stdout(),
+            );
+            Ok(Outcome::Clean)
+        }
         Command::Fetch(args) => cmd::fetch::run(&args),
     };
     let outcome = match result {

@@ -8,8 +8,9 @@
 //! Example: a CI role's policy allows `sts:AssumeRole` on `*`, and the `platform-admin` role
 //! (declared `kind = human`) trusts the account root.
 //!
-//! A hop whose only conditions are MFA keys (`aws:MultiFactorAuth*`) is not counted: an agent
-//! cannot present MFA.
+//! Each assume hop is decided again in an agent's request context (no MFA: a role session
+//! made without MFA carries `aws:MultiFactorAuthPresent = false`, access keys carry no MFA key);
+//! a hop only a human with MFA can take does not count.
 //!
 //! Fix: narrow the agent's `sts:AssumeRole` resources, or make the human role's trust policy
 //! name its human principals (or require `aws:MultiFactorAuthPresent`).
@@ -36,14 +37,8 @@ fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
         if ctx.declared[q].kind.kind != PrincipalKind::Human {
             continue;
         }
-        // a hop that requires MFA is one an agent cannot take
-        let mfa_guarded = holder.via.iter().any(|h| {
-            !h.condition_keys.is_empty()
-                && h.condition_keys
-                    .iter()
-                    .all(|k| k.to_ascii_lowercase().starts_with("aws:multifactorauth"))
-        });
-        if mfa_guarded {
+        // every assume hop must hold for an agent (no MFA): re-decide it in an agent's context
+        if !hops_hold_for_agent(ctx, view.idx, &holder.via) {
             continue;
         }
         let mut f = start(ctx, view, RULE.id, &holder.label);
@@ -61,4 +56,42 @@ fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
         f.path = holder.via.clone();
         out.push(f);
     }
+}
+
+/// Can an agent take every assume hop of `via`? The first hop is made by the agent itself, the
+/// next ones by role sessions (made without MFA).
+fn hops_hold_for_agent(
+    ctx: &Context<'_>,
+    agent: crate::account::PrincipalIdx,
+    via: &[crate::finding::Hop],
+) -> bool {
+    use overreach_policy::eval::{Outcome, ResourcePolicyKind};
+    let mut caller = agent;
+    for (i, hop) in via.iter().enumerate() {
+        let Some(target) = ctx.account.principal(&hop.to) else {
+            return true;
+        };
+        if let crate::finding::HopKind::Assume { action } = &hop.kind {
+            let trust = ctx.account.principals[target]
+                .trust
+                .and_then(|t| ctx.account.policies[t].policy.as_ref());
+            let context = crate::access::agent_context(ctx.account, caller, i > 0);
+            let decision = crate::access::decide_in(
+                ctx.account,
+                caller,
+                action,
+                &hop.to,
+                trust.map(|t| (t, ResourcePolicyKind::Trust)),
+                context,
+            );
+            if !matches!(
+                decision.map(|d| d.outcome),
+                Some(Outcome::Allowed | Outcome::Conditional)
+            ) {
+                return false;
+            }
+        }
+        caller = target;
+    }
+    true
 }

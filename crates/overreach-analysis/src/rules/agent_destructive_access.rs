@@ -5,9 +5,12 @@
 //! Destructive actions are catalogue actions of access level Write or Permissions management
 //! whose name starts with one of: Delete, Terminate, Destroy, Purge, Remove, Detach,
 //! Disassociate, Deregister, Disable, Revoke, Reset, Stop, Cancel, Replace, Overwrite,
-//! Rollback. A grant is guarded when every condition it depends on is an MFA key
-//! (`aws:MultiFactorAuth*`) or a tag key (`aws:ResourceTag/*`, `aws:RequestTag/*`,
-//! `aws:TagKeys`) — the ways AWS lets a human approve or scope a destructive call.
+//! Rollback. A grant is guarded when an agent cannot satisfy its conditions — they are
+//! evaluated in an agent's request context: no MFA (a role session made without MFA carries
+//! `aws:MultiFactorAuthPresent = false`, long-term access keys carry no MFA key), every other
+//! key unknown — or when every condition it has is on a tag key (`aws:ResourceTag/*`,
+//! `aws:RequestTag/*`, `aws:TagKeys`), which scopes the call to resources a human tagged.
+//! Service-linked roles are skipped: AWS owns their policies.
 //!
 //! Why it matters: an agent that decides to "delete and recreate the environment" can do it
 //! only if IAM lets it.
@@ -65,29 +68,62 @@ pub(crate) fn is_destructive(catalog: &Catalog, id: u32) -> bool {
     ) && VERBS.iter().any(|v| a.name.starts_with(v))
 }
 
-fn is_guard_key(key: &str) -> bool {
+fn is_tag_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    k.starts_with("aws:multifactorauth")
-        || k.starts_with("aws:resourcetag/")
-        || k.starts_with("aws:requesttag/")
-        || k == "aws:tagkeys"
+    k.starts_with("aws:resourcetag/") || k.starts_with("aws:requesttag/") || k == "aws:tagkeys"
 }
 
+/// Can an agent not satisfy the granting statement's conditions?
+fn guarded(
+    ctx: &Context<'_>,
+    statement: &overreach_policy::StatementRef,
+    agent: &overreach_policy::RequestContext,
+) -> bool {
+    let Some((st, version)) = ctx.account.statement(statement) else {
+        return false;
+    };
+    if st.conditions.is_empty() {
+        return false;
+    }
+    if st.conditions.iter().all(|c| is_tag_key(&c.key)) {
+        return true;
+    }
+    overreach_policy::condition::evaluate_all(&st.conditions, version, agent).truth
+        == overreach_policy::Tri::No
+}
+
+/// Examples shown first in the message: the best-known destructive calls.
+const NOTABLE: [&str; 10] = [
+    "cloudformation:DeleteStack",
+    "rds:DeleteDBInstance",
+    "rds:DeleteDBCluster",
+    "ec2:TerminateInstances",
+    "s3:DeleteBucket",
+    "dynamodb:DeleteTable",
+    "eks:DeleteCluster",
+    "lambda:DeleteFunction",
+    "iam:DeleteRole",
+    "ec2:DeleteVpc",
+];
+
 fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
-    if ctx.declared[view.idx].kind.kind != PrincipalKind::Agent {
+    if ctx.declared[view.idx].kind.kind != PrincipalKind::Agent
+        || ctx.account.is_service_linked(view.idx)
+    {
         return;
     }
     let mut groups: Vec<ExcessGroup> = Vec::new();
     let mut unguarded_certain = false;
     let mut total = 0;
+    // each action once, attributed to the first (shortest) way the principal holds it
+    let mut seen = std::collections::BTreeSet::new();
     for holder in &view.holders {
         let mut by_service: std::collections::BTreeMap<String, Vec<ExcessAction>> =
             Default::default();
-        let mut seen = std::collections::BTreeSet::new();
+        // the agent acts as itself, or as a role session it reached
+        let agent = crate::access::agent_context(ctx.account, view.idx, !holder.via.is_empty());
         for grant in &holder.rights.grants {
-            let guarded = !grant.condition_keys.is_empty()
-                && grant.condition_keys.iter().all(|k| is_guard_key(k));
-            if guarded {
+            if guarded(ctx, &grant.statement, &agent) {
                 continue;
             }
             for (set, conditional) in [(&grant.allowed, false), (&grant.conditional, true)] {
@@ -135,12 +171,17 @@ fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
     } else {
         Confidence::Medium
     };
-    let mut examples: Vec<&str> = groups
+    let listed: Vec<&str> = groups
         .iter()
         .flat_map(|g| g.actions.iter().map(|a| a.action.as_str()))
-        .take(3)
         .collect();
-    examples.dedup();
+    let mut examples: Vec<&str> = NOTABLE
+        .iter()
+        .copied()
+        .filter(|n| listed.contains(n))
+        .collect();
+    examples.extend(listed.iter().copied().filter(|a| !NOTABLE.contains(a)));
+    examples.truncate(3);
     f.message = format!(
         "agent can run {total} destructive actions without an MFA or tag guard (e.g. {})",
         examples.join(", ")

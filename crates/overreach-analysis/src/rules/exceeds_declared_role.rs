@@ -43,7 +43,13 @@ fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
     let any_certain = groups
         .iter()
         .any(|g| g.actions.iter().any(|a| !a.conditional));
-    f.confidence = if !ctx.account.principals[view.idx].inconclusive.is_empty() {
+    // only reached through paths that need a resource IAM data cannot show: low
+    let only_inconclusive_paths = groups
+        .iter()
+        .all(|g| g.via.iter().any(|h| h.inconclusive.is_some()));
+    f.confidence = if !ctx.account.principals[view.idx].inconclusive.is_empty()
+        || (!any_certain && only_inconclusive_paths)
+    {
         Confidence::Low
     } else if any_certain {
         Confidence::High

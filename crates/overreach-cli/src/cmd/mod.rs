@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod explain;
 pub mod fetch;
+pub mod graph;
 pub mod scan;
 
 use overreach_policy::{Catalog, ManagedPolicies};

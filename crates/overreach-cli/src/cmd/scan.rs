@@ -1,7 +1,7 @@
 //! `overreach scan`: analyse an account snapshot against the declared roles and report every
 //! principal that can do more than its role says.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
@@ -16,7 +16,12 @@ use crate::{input, output, report};
 #[command(after_help = "Examples:
   overreach scan --snapshot fixtures/demo/snapshot.json --config fixtures/demo/overreach.toml
   overreach scan --snapshot gaad.json --format table --format json=report.json
+  overreach scan --snapshot gaad.json --format sarif=overreach.sarif --format markdown=comment.md
   overreach scan --snapshot gaad.json --suppressions accepted.toml --fail-on critical
+  overreach scan --snapshot gaad.json --baseline last-week.json --fail-on-new --fail-on high
+
+Formats: table (terminal), json (schema/report-v1.schema.json), sarif (SARIF 2.1.0 for code
+scanning, located at each principal's line in the snapshot), markdown (pull-request comments).
 
 A snapshot is an `overreach fetch` file or the output of
 `aws iam get-account-authorization-details`.")]
@@ -30,8 +35,8 @@ pub struct ScanArgs {
     /// Accepted findings (rule, principal glob, reason, expiry).
     #[arg(long, value_name = "FILE")]
     pub suppressions: Option<PathBuf>,
-    /// Report format, repeatable; `FORMAT=FILE` writes that format to FILE (atomically),
-    /// otherwise to stdout (at most one format on stdout).
+    /// Report format (`table`, `json`, `sarif`, `markdown`), repeatable; `FORMAT=FILE` writes
+    /// that format to FILE (atomically), otherwise to stdout (at most one format on stdout).
     #[arg(long, value_name = "FORMAT[=FILE]", default_value = "table")]
     pub format: Vec<String>,
     /// Write the (single) format to this file instead of stdout.
@@ -40,6 +45,13 @@ pub struct ScanArgs {
     /// Exit with code 1 when a finding at or above this severity is not suppressed.
     #[arg(long, value_enum, default_value_t = FailOn::High)]
     pub fail_on: FailOn,
+    /// A previous JSON report (`--format json`): every format then says which findings are new,
+    /// resolved or remaining (by finding id).
+    #[arg(long, value_name = "PREVIOUS_REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// With `--baseline`: only new findings decide `--fail-on`.
+    #[arg(long, requires = "baseline")]
+    pub fail_on_new: bool,
     /// Let `[[assign]]` entries win over principals' own tags.
     #[arg(long)]
     pub config_wins: bool,
@@ -77,6 +89,8 @@ impl FailOn {
 enum Format {
     Table,
     Json,
+    Sarif,
+    Markdown,
 }
 
 /// Parses the `--format` values into (format, destination).
@@ -90,10 +104,12 @@ fn destinations(args: &ScanArgs) -> anyhow::Result<Vec<(Format, PathBuf)>> {
         let format = match name {
             "table" => Format::Table,
             "json" => Format::Json,
-            "sarif" | "markdown" | "html" => {
-                bail!("the `{name}` format is not available in this version: use `table` or `json`")
-            }
-            other => bail!("unknown format `{other}`: use `table` or `json`"),
+            "sarif" => Format::Sarif,
+            "markdown" | "md" => Format::Markdown,
+            "html" => bail!(
+                "the `html` format is not available in this version: use `table`, `json`, `sarif` or `markdown`"
+            ),
+            other => bail!("unknown format `{other}`: use `table`, `json`, `sarif` or `markdown`"),
         };
         out.push((format, file));
     }
@@ -123,6 +139,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         bail!("`--as-of {d}` is not a date: use YYYY-MM-DD");
     }
     let snapshot = input::load_snapshot(&args.snapshot)?;
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(report::drift::load)
+        .transpose()?;
     let declarations = input::load_config(args.config.as_deref())?;
     let suppressions = input::load_suppressions(args.suppressions.as_deref())?;
     let options = Options {
@@ -149,24 +170,53 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
             e.permission
         );
     }
+    let drift = baseline
+        .as_ref()
+        .map(|b| report::drift::Drift::compute(&analysis.findings, b));
+    let drift = drift.as_ref();
+    // the snapshot's text, to locate principals in SARIF (only for a regular file)
+    let snapshot_text = if destinations.iter().any(|(f, _)| *f == Format::Sarif)
+        && std::fs::metadata(&args.snapshot).is_ok_and(|m| m.is_file())
+    {
+        std::fs::read_to_string(&args.snapshot).ok()
+    } else {
+        None
+    };
     for (format, path) in &destinations {
         let text = match format {
-            Format::Table => report::table::render(&analysis, snapshot.is_partial(), 120),
+            Format::Table => report::table::render(&analysis, snapshot.is_partial(), 120, drift),
             Format::Json => {
-                let r = report::json::build(&analysis, &snapshot, input::now_utc());
+                let mut r = report::json::build(&analysis, &snapshot, input::now_utc());
+                if let Some(d) = drift {
+                    r.set_drift(d);
+                }
                 let mut s =
                     serde_json::to_string_pretty(&r).context("cannot render the JSON report")?;
                 s.push('\n');
                 s
             }
+            Format::Sarif => {
+                let source = report::sarif::Source {
+                    uri: snapshot_uri(&args.snapshot),
+                    text: snapshot_text.as_deref(),
+                };
+                let log = report::sarif::build(&analysis, &source, drift);
+                let mut s =
+                    serde_json::to_string_pretty(&log).context("cannot render the SARIF report")?;
+                s.push('\n');
+                s
+            }
+            Format::Markdown => report::markdown::render(&analysis, snapshot.is_partial(), drift),
         };
         output::write(path, &text)?;
     }
     let failing = args.fail_on.threshold().is_some_and(|t| {
-        analysis
-            .findings
-            .iter()
-            .any(|f| !f.is_suppressed() && f.severity >= t)
+        analysis.findings.iter().any(|f| {
+            !f.is_suppressed()
+                && f.severity >= t
+                && (!args.fail_on_new
+                    || drift.is_some_and(|d| d.status(&f.id) == report::drift::Status::New))
+        })
     });
     let mut outcome = if failing {
         Outcome::Findings
@@ -177,4 +227,23 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         outcome = outcome.combine(Outcome::Partial);
     }
     Ok(outcome)
+}
+
+/// The snapshot's URI for SARIF: relative to the current folder when it is inside it (as code
+/// scanning wants), a `file://` URI otherwise.
+fn snapshot_uri(path: &Path) -> String {
+    if path.is_relative() {
+        return report::sarif::path_uri(&path.to_string_lossy());
+    }
+    if let Ok(cwd) = std::env::current_dir() {
+        let cwd = cwd.canonicalize().unwrap_or(cwd);
+        let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        if let Ok(rel) = abs.strip_prefix(&cwd) {
+            return report::sarif::path_uri(&rel.to_string_lossy());
+        }
+    }
+    format!(
+        "file://{}",
+        report::sarif::path_uri(&path.to_string_lossy())
+    )
 }
