@@ -34,7 +34,7 @@ fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
     f.severity = Severity::Low;
     f.confidence = Confidence::High;
     f.message = format!(
-        "no declared role; {} ({}): tag it `{}` or add an [[assign]] entry",
+        "no declared role; kind {} ({}): tag it `{}` or add an [[assign]] entry",
         d.kind.kind.as_str(),
         d.kind.source,
         ctx.config.tags.role

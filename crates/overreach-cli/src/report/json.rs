@@ -23,6 +23,17 @@ pub struct Report {
     pub summary: Summary,
     pub principals: Vec<PrincipalEntry>,
     pub findings: Vec<FindingEntry>,
+    /// With `--baseline`: the drift against that report (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<DriftEntry>,
+}
+
+/// Finding ids new since the baseline report, resolved (gone) and remaining.
+#[derive(Debug, Serialize)]
+pub struct DriftEntry {
+    pub new: Vec<String>,
+    pub resolved: Vec<String>,
+    pub remaining: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -85,6 +96,9 @@ pub struct FindingEntry {
     pub path: Vec<HopEntry>,
     pub suppressed: bool,
     pub suppression: Option<SuppressionEntry>,
+    /// With `--baseline`: `new` or `remaining` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -203,6 +217,7 @@ pub fn finding(f: &Finding) -> FindingEntry {
             expires: s.expires.clone(),
             expired: s.expired,
         }),
+        status: None,
     }
 }
 
@@ -279,5 +294,20 @@ pub fn build(
             })
             .collect(),
         findings: analysis.findings.iter().map(finding).collect(),
+        drift: None,
+    }
+}
+
+impl Report {
+    /// Adds the drift against a baseline report: the `drift` object and each finding's `status`.
+    pub fn set_drift(&mut self, drift: &super::drift::Drift) {
+        for f in &mut self.findings {
+            f.status = Some(drift.status(&f.id).as_str());
+        }
+        self.drift = Some(DriftEntry {
+            new: drift.new.clone(),
+            resolved: drift.resolved_ids(),
+            remaining: drift.remaining.clone(),
+        });
     }
 }

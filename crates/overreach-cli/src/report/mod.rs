@@ -1,5 +1,10 @@
-//! Report formats. The JSON report is a frozen, versioned wire type (`json.rs`); the table is
-//! for terminals and logs.
+//! Report formats. The JSON report is a frozen, versioned wire type (`json.rs`, schema
+//! `schema/report-v1.schema.json`); SARIF 2.1.0 for code scanning (`sarif.rs`); markdown for
+//! pull-request comments (`markdown.rs`); the table is for terminals and logs. `drift.rs`
+//! compares a run with a previous JSON report (`--baseline`).
 
+pub mod drift;
 pub mod json;
+pub mod markdown;
+pub mod sarif;
 pub mod table;

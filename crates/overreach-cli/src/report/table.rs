@@ -4,8 +4,11 @@
 use comfy_table::{ContentArrangement, Table, presets};
 use overreach_analysis::analyze::Analysis;
 
-/// Renders the findings (suppressed ones are counted, not listed).
-pub fn render(analysis: &Analysis, partial: bool, width: u16) -> String {
+use super::drift::{Drift, Status};
+
+/// Renders the findings (suppressed ones are counted, not listed). With a drift, new findings
+/// are marked `(new)` and a footer gives the counts and the resolved ids.
+pub fn render(analysis: &Analysis, partial: bool, width: u16, drift: Option<&Drift>) -> String {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_FULL_CONDENSED)
@@ -34,6 +37,9 @@ pub fn render(analysis: &Analysis, partial: bool, width: u16) -> String {
         let mut severity = f.severity.as_str().to_string();
         if f.suppression.as_ref().is_some_and(|s| s.expired) {
             severity.push_str(" (suppression expired)");
+        }
+        if drift.is_some_and(|d| d.status(&f.id) == Status::New) {
+            severity.push_str(" (new)");
         }
         table.add_row([
             severity,
@@ -66,5 +72,12 @@ pub fn render(analysis: &Analysis, partial: bool, width: u16) -> String {
         count(Low),
         if partial { "; PARTIAL: some data could not be fetched, see errors" } else { "" }
     ));
+    if let Some(d) = drift {
+        out.push_str(&format!("since the baseline: {}", d.counts()));
+        if !d.resolved.is_empty() {
+            out.push_str(&format!("; resolved: {}", d.resolved_ids().join(", ")));
+        }
+        out.push('\n');
+    }
     out
 }
