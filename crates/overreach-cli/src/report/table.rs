@@ -6,6 +6,18 @@ use overreach_analysis::analyze::Analysis;
 
 use super::drift::{Drift, Status};
 
+/// At most this many characters per cell: comfy-table's wrapping is quadratic in a cell's
+/// length, and a terminal row of more is unreadable anyway (the JSON report has everything).
+const MAX_CELL: usize = 300;
+
+/// `s`, cut to [`MAX_CELL`] characters with an ellipsis.
+fn clip(s: &str) -> String {
+    match s.char_indices().nth(MAX_CELL) {
+        Some((end, _)) => format!("{}…", &s[..end]),
+        None => s.to_string(),
+    }
+}
+
 /// Renders the findings (suppressed ones are counted, not listed). With a drift, new findings
 /// are marked `(new)` and a footer gives the counts and the resolved ids.
 pub fn render(analysis: &Analysis, partial: bool, width: u16, drift: Option<&Drift>) -> String {
@@ -43,11 +55,11 @@ pub fn render(analysis: &Analysis, partial: bool, width: u16, drift: Option<&Dri
         }
         table.add_row([
             severity,
-            principal.to_string(),
+            clip(principal),
             f.principal_kind.as_str().to_string(),
-            f.declared_role.clone().unwrap_or_else(|| "-".into()),
+            clip(f.declared_role.as_deref().unwrap_or("-")),
             f.rule.to_string(),
-            f.message.clone(),
+            clip(&f.message),
         ]);
     }
     let mut out = String::new();
@@ -80,4 +92,18 @@ pub fn render(analysis: &Analysis, partial: bool, width: u16, drift: Option<&Dri
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_clipped() {
+        assert_eq!(clip("abc"), "abc");
+        let long = "é".repeat(MAX_CELL + 5);
+        let c = clip(&long);
+        assert_eq!(c.chars().count(), MAX_CELL + 1);
+        assert!(c.ends_with('…'));
+    }
 }
