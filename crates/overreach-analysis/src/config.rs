@@ -329,6 +329,8 @@ pub struct Baseline {
     role: String,
     any_resource: ActionSet,
     scoped: Vec<ScopedRule>,
+    /// Position of each scope in `scoped`, so that adding N rules stays linear.
+    scoped_index: std::collections::HashMap<ResourceScope, usize>,
 }
 
 impl Baseline {
@@ -337,15 +339,18 @@ impl Baseline {
             role: role.into(),
             any_resource: ActionSet::empty(universe),
             scoped: Vec::new(),
+            scoped_index: std::collections::HashMap::new(),
         }
     }
 
     fn add(&mut self, actions: &ActionSet, resources: ResourceScope) {
         if resources == ResourceScope::Any {
             self.any_resource.union_with(actions);
-        } else if let Some(rule) = self.scoped.iter_mut().find(|r| r.resources == resources) {
-            rule.actions.union_with(actions);
+        } else if let Some(&i) = self.scoped_index.get(&resources) {
+            self.scoped[i].actions.union_with(actions);
         } else {
+            self.scoped_index
+                .insert(resources.clone(), self.scoped.len());
             self.scoped.push(ScopedRule {
                 actions: actions.clone(),
                 resources,

@@ -4,17 +4,112 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use std::io::Read;
+
 use anyhow::{Context, bail};
 use overreach_analysis::config::{Baselines, Config};
 use overreach_analysis::suppress::Suppressions;
 use overreach_policy::{Catalog, ManagedPolicies};
 use overreach_snapshot::Snapshot;
 
+/// Above this size a snapshot's first MiB is checked before the whole file is read.
+const PREFIX: usize = 1 << 20;
+
+/// Configuration, suppression and baseline files larger than this are refused.
+const TEXT_LIMIT: u64 = 16 << 20;
+
 /// Reads and parses a snapshot (ours or an AWS CLI `get-account-authorization-details` file).
+///
+/// A large file is read whole only after its first MiB parses as far as it goes: a file that
+/// is broken near its start is refused without reading gigabytes into memory.
 pub fn load_snapshot(path: &Path) -> anyhow::Result<Snapshot> {
-    let bytes = std::fs::read(path)
+    let invalid = |e: overreach_snapshot::LoadError| anyhow::anyhow!("`{}`: {e}", path.display());
+    let file = open_regular(path, "the snapshot")?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut reader = std::io::BufReader::with_capacity(PREFIX, file);
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(PREFIX) + 1);
+    (&mut reader)
+        .take(PREFIX as u64)
+        .read_to_end(&mut bytes)
         .with_context(|| format!("cannot read the snapshot `{}`", path.display()))?;
-    Snapshot::from_slice(&bytes).map_err(|e| anyhow::anyhow!("`{}`: {e}", path.display()))
+    if bytes.len() == PREFIX {
+        // cut at a character boundary; an error other than "ends early" is the file's own
+        let cut = match std::str::from_utf8(&bytes) {
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            _ => bytes.len(),
+        };
+        if let Err(e) = Snapshot::from_slice(&bytes[..cut])
+            && !e.is_truncation()
+        {
+            return Err(invalid(e));
+        }
+        bytes
+            .try_reserve(
+                usize::try_from(size)
+                    .unwrap_or(0)
+                    .saturating_sub(bytes.len()),
+            )
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "`{}` is too large to load into memory ({size} bytes)",
+                    path.display()
+                )
+            })?;
+        reader
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read the snapshot `{}`", path.display()))?;
+    }
+    Snapshot::from_slice(&bytes).map_err(invalid)
+}
+
+/// Opens a regular file (a FIFO or a device would block or never end).
+fn open_regular(path: &Path, what: &str) -> anyhow::Result<std::fs::File> {
+    // stat before open: opening a FIFO blocks until something writes to it
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {what} `{}`", path.display()))?;
+    if !meta.is_file() {
+        bail!(
+            "{what} `{}` is not a regular file: give a file, not a pipe, device or folder",
+            path.display()
+        );
+    }
+    std::fs::File::open(path).with_context(|| format!("cannot read {what} `{}`", path.display()))
+}
+
+/// Reads a small text file (configuration, suppressions, baseline policy): a regular file, at
+/// most 16 MiB, UTF-8 (the error names the line and column of the first bad byte).
+pub fn read_text(path: &Path, what: &str) -> anyhow::Result<String> {
+    let file = open_regular(path, what)?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > TEXT_LIMIT {
+        bail!(
+            "{what} `{}` is {size} bytes; the limit is {TEXT_LIMIT}: is it the right file?",
+            path.display()
+        );
+    }
+    let mut bytes = Vec::new();
+    file.take(TEXT_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {what} `{}`", path.display()))?;
+    let bytes = bytes
+        .strip_prefix(&[0xEF, 0xBB, 0xBF])
+        .map(<[u8]>::to_vec)
+        .unwrap_or(bytes);
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = at
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1)
+            + 1;
+        anyhow::anyhow!(
+            "{}:{line}:{column}: {what} is not UTF-8 text: save it as UTF-8",
+            path.display()
+        )
+    })
 }
 
 /// The declared roles and their baselines.
@@ -38,8 +133,7 @@ pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<Declarations> {
             default
         }
     };
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read the configuration `{}`", path.display()))?;
+    let text = read_text(&path, "the configuration")?;
     let origin = path.display().to_string();
     let config = Config::parse(&text, &origin).map_err(|e| anyhow::anyhow!("{e}"))?;
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -57,7 +151,15 @@ pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<Declarations> {
             ),
             _ => {}
         }
-        if let Ok(text) = std::fs::read_to_string(&full) {
+        if full.exists() {
+            let text = read_text(&full, "the baseline policy file").map_err(|e| {
+                anyhow::anyhow!(
+                    "{origin}:{}:{}: at `{}`: {e:#}",
+                    f.location.line,
+                    f.location.column,
+                    f.location.key
+                )
+            })?;
             files.insert(f.path.clone(), text);
         }
     }
@@ -76,8 +178,7 @@ pub fn load_suppressions(path: Option<&Path>) -> anyhow::Result<Suppressions> {
     let Some(path) = path else {
         return Ok(Suppressions::default());
     };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the suppressions file `{}`", path.display()))?;
+    let text = read_text(path, "the suppressions file")?;
     let origin = path.display().to_string();
     let s = Suppressions::parse(&text, &origin).map_err(|e| anyhow::anyhow!("{e}"))?;
     s.check_rule_ids(&origin, &overreach_analysis::rules::rule_ids())

@@ -231,42 +231,60 @@ fn match_toks(p: &[Tok], t: &[char], ignore_case: bool) -> bool {
 /// backtracking, so hostile patterns stay bounded.
 pub fn match_resource_arn(pattern: &Pattern, arn: &str) -> bool {
     let toks = pattern.toks();
+    if pattern.is_literal() {
+        // no wildcard: plain equality, linear
+        return toks.len() == arn.chars().count()
+            && toks.iter().zip(arn.chars()).all(|(t, c)| *t == Tok::Lit(c));
+    }
     let m = toks.len();
     // a `*` crosses colons when it ends its segment (followed by `:` or by the end)
     let crosses: Vec<bool> = (0..m)
         .map(|i| toks[i] == Tok::Many && matches!(toks.get(i + 1), None | Some(Tok::Lit(':'))))
         .collect();
-    let mut active = vec![false; m + 1];
-    let mut next = vec![false; m + 1];
-    active[0] = true;
-    close_stars(toks, &mut active);
+    // INVARIANT: `active` lists each active position once (`mark` is its membership bitmap),
+    // so one step costs O(active positions), not O(pattern length)
+    let mut active: Vec<usize> = Vec::new();
+    let mut mark = vec![false; m + 1];
+    let mut next: Vec<usize> = Vec::new();
+    let mut next_mark = vec![false; m + 1];
+    activate(toks, 0, &mut active, &mut mark);
     for c in arn.chars() {
-        next.iter_mut().for_each(|x| *x = false);
-        for i in 0..m {
-            if !active[i] {
+        for &i in &active {
+            if i == m {
                 continue;
             }
             match toks[i] {
-                Tok::Lit(l) if l == c => next[i + 1] = true,
-                Tok::One if c != ':' => next[i + 1] = true,
-                Tok::Many if c != ':' || crosses[i] => next[i] = true,
+                Tok::Lit(l) if l == c => activate(toks, i + 1, &mut next, &mut next_mark),
+                Tok::One if c != ':' => activate(toks, i + 1, &mut next, &mut next_mark),
+                Tok::Many if c != ':' || crosses[i] => activate(toks, i, &mut next, &mut next_mark),
                 _ => {}
             }
         }
-        close_stars(toks, &mut next);
+        for &i in &active {
+            mark[i] = false;
+        }
+        active.clear();
         std::mem::swap(&mut active, &mut next);
-        if !active.iter().any(|&a| a) {
+        std::mem::swap(&mut mark, &mut next_mark);
+        if active.is_empty() {
             return false;
         }
     }
-    active[m]
+    mark[m]
 }
 
-/// A `*` may match nothing: position i active at a star makes i+1 active.
-fn close_stars(toks: &[Tok], active: &mut [bool]) {
-    for i in 0..toks.len() {
-        if active[i] && toks[i] == Tok::Many {
-            active[i + 1] = true;
+/// Marks position `i` active, and the positions after any `*` run from it (a `*` may match
+/// nothing).
+fn activate(toks: &[Tok], mut i: usize, list: &mut Vec<usize>, mark: &mut [bool]) {
+    loop {
+        if !mark[i] {
+            mark[i] = true;
+            list.push(i);
+        }
+        if i < toks.len() && toks[i] == Tok::Many {
+            i += 1;
+        } else {
+            return;
         }
     }
 }

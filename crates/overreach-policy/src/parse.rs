@@ -94,7 +94,10 @@ fn clean_message(msg: &str) -> String {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a policy document: an object with Version and Statement"
+)]
 struct RawPolicy {
     #[serde(rename = "Version", default, deserialize_with = "de_version")]
     version: Option<Version>,
@@ -126,7 +129,10 @@ fn de_version<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Version>, D::Err
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a statement: an object with Effect, Action or NotAction, and Resource"
+)]
 struct RawStatement {
     #[serde(rename = "Sid", default)]
     sid: Option<String>,

@@ -21,7 +21,7 @@ use crate::policy::{Effect, NameMatch, NamedPolicy, StatementRef};
 use crate::variables::has_variables;
 
 /// The resources a statement covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ResourceScope {
     /// Every resource (`Resource: "*"`, or no `Resource` element as in trust policies).
     Any,

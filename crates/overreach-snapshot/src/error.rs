@@ -2,6 +2,8 @@
 
 use serde_json::error::Category;
 
+const EOF_PROBLEM: &str = "the file ends early";
+
 /// A snapshot that could not be loaded. The caller adds the file path.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -28,6 +30,37 @@ pub enum LoadError {
 }
 
 impl LoadError {
+    /// True when the only problem is that the input ends early (more bytes could fix it).
+    pub fn is_truncation(&self) -> bool {
+        matches!(self, LoadError::Invalid { problem, .. } if *problem == EOF_PROBLEM)
+    }
+
+    /// An error about the file as a whole (not JSON's syntax or shape) at a byte offset.
+    pub(crate) fn at_offset(
+        bytes: &[u8],
+        offset: usize,
+        problem: &'static str,
+        message: String,
+        hint: &'static str,
+    ) -> Self {
+        let before = &bytes[..offset.min(bytes.len())];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = before.len()
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1)
+            + 1;
+        LoadError::Invalid {
+            problem,
+            path: ".".to_owned(),
+            line,
+            column,
+            message,
+            hint,
+        }
+    }
+
     pub(crate) fn from_path_error(err: serde_path_to_error::Error<serde_json::Error>) -> Self {
         let path = err.path().to_string();
         LoadError::from_parts(path, err.into_inner())
@@ -40,7 +73,7 @@ impl LoadError {
     fn from_parts(path: String, err: serde_json::Error) -> Self {
         let (problem, hint) = match err.classify() {
             Category::Eof => (
-                "the file ends early",
+                EOF_PROBLEM,
                 "the file is truncated: fetch it again (`overreach fetch -o FILE`)",
             ),
             Category::Syntax => (
@@ -52,6 +85,15 @@ impl LoadError {
                 "a snapshot is the output of `overreach fetch` or `aws iam get-account-authorization-details`; fix or remove this value",
             ),
             Category::Io => ("read error", "check that the file is readable"),
+        };
+        // serde_json's word for bytes that are not UTF-8 inside a string
+        let (problem, hint) = if err.to_string().starts_with("invalid unicode code point") {
+            (
+                "the file is not UTF-8 text",
+                "save the file as UTF-8 (PowerShell: `Out-File -Encoding utf8`), or fetch it again",
+            )
+        } else {
+            (problem, hint)
         };
         let line = err.line();
         let column = err.column();

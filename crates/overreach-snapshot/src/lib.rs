@@ -97,6 +97,7 @@ impl Snapshot {
     ///
     /// Errors carry the JSON path, line and column and a hint; the caller adds the file name.
     pub fn from_slice(bytes: &[u8]) -> Result<Snapshot, LoadError> {
+        let bytes = check_text(bytes)?;
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let parsed = serde_path_to_error::deserialize::<_, Snapshot>(&mut de)
             .map_err(LoadError::from_path_error)
@@ -105,8 +106,13 @@ impl Snapshot {
                 Ok(snapshot)
             });
         // A newer format may fail to parse for reasons that mean nothing to the user: say
-        // "newer version" first whenever the file declares one.
-        if let Some(found) = declared_version(bytes)
+        // "newer version" first whenever the file declares one (probed only on failure, so a
+        // good file is parsed once).
+        let declared = match &parsed {
+            Ok(s) => s.meta.as_ref().map(|m| u64::from(m.format_version)),
+            Err(_) => declared_version(bytes),
+        };
+        if let Some(found) = declared
             && found > u64::from(FORMAT_VERSION)
         {
             return Err(LoadError::UnsupportedVersion {
@@ -114,7 +120,27 @@ impl Snapshot {
                 supported: FORMAT_VERSION,
             });
         }
-        parsed
+        let snapshot = parsed?;
+        if snapshot.looks_empty() && !has_snapshot_keys(bytes) {
+            return Err(LoadError::at_offset(
+                bytes,
+                0,
+                "not a snapshot",
+                "the object has none of `UserDetailList`, `GroupDetailList`, `RoleDetailList`, `Policies` or `overreach`".to_owned(),
+                "give the output of `overreach fetch` or `aws iam get-account-authorization-details`, not a policy document",
+            ));
+        }
+        Ok(snapshot)
+    }
+
+    /// No principal, group, policy or metadata.
+    fn looks_empty(&self) -> bool {
+        self.users.is_empty()
+            && self.groups.is_empty()
+            && self.roles.is_empty()
+            && self.policies.is_empty()
+            && self.meta.is_none()
+            && self.is_truncated.is_none()
     }
 
     /// Reads a snapshot to the end of `reader` and parses it.
@@ -146,6 +172,71 @@ impl Snapshot {
     pub fn policy(&self, arn: &str) -> Option<&ManagedPolicyDetail> {
         self.policies.iter().find(|p| p.arn == arn)
     }
+}
+
+/// Checks that the bytes are UTF-8 text holding a JSON object, and skips a UTF-8 byte-order
+/// mark (Windows tools write one).
+fn check_text(bytes: &[u8]) -> Result<&[u8], LoadError> {
+    const HINT: &str =
+        "save the file as UTF-8 (PowerShell: `Out-File -Encoding utf8`), or fetch it again";
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(LoadError::at_offset(
+            bytes,
+            0,
+            "the file is not UTF-8 text",
+            "it is UTF-16 (it starts with a UTF-16 byte-order mark)".to_owned(),
+            HINT,
+        ));
+    }
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    // bad bytes inside the JSON are reported by the parser, with their JSON path; here only a
+    // file that does not even start as text
+    if let Some(i) = bytes.iter().position(|b| !b.is_ascii_whitespace())
+        && bytes[i] >= 0x80
+        && std::str::from_utf8(&bytes[i..bytes.len().min(i + 4)])
+            .is_err_and(|e| e.valid_up_to() == 0 && e.error_len().is_some())
+    {
+        return Err(LoadError::at_offset(
+            bytes,
+            i,
+            "the file is not UTF-8 text",
+            format!("byte {i} is not UTF-8"),
+            HINT,
+        ));
+    }
+    match bytes.iter().position(|b| !b.is_ascii_whitespace()) {
+        Some(i) if bytes[i] == b'{' => Ok(bytes),
+        Some(i) => Err(LoadError::at_offset(
+            bytes,
+            i,
+            "not a snapshot",
+            format!(
+                "a snapshot is a JSON object, and this file starts with `{}`",
+                char::from(bytes[i])
+            ),
+            "give the output of `overreach fetch` or `aws iam get-account-authorization-details`",
+        )),
+        // empty: let the parser say the file ends early
+        None => Ok(bytes),
+    }
+}
+
+/// Does the top-level object have any of a snapshot's keys? (Read leniently.)
+fn has_snapshot_keys(bytes: &[u8]) -> bool {
+    let Ok(map) =
+        serde_json::from_slice::<std::collections::BTreeMap<String, serde::de::IgnoredAny>>(bytes)
+    else {
+        return true;
+    };
+    [
+        "UserDetailList",
+        "GroupDetailList",
+        "RoleDetailList",
+        "Policies",
+        "overreach",
+    ]
+    .iter()
+    .any(|k| map.contains_key(*k))
 }
 
 /// The `overreach.format_version` a file declares, read leniently (ignoring everything else).

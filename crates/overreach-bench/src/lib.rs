@@ -1,0 +1,67 @@
+//! Benchmarks of overreach: `gen-account` writes deterministic synthetic accounts (the output
+//! of `aws iam get-account-authorization-details`) of preset sizes, and `bench` times every
+//! stage of the analysis on them. See `BENCHMARKS.md` at the top of the workspace.
+
+pub mod generate;
+pub mod managed;
+pub mod rng;
+
+use std::fs::File;
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
+
+pub use generate::{Size, Spec, Stats};
+
+/// Writes one account (or `accounts` accounts with cross-account trust) and `overreach.toml`
+/// next to them. Returns the files written with their stats.
+pub fn write_accounts(
+    size: Size,
+    seed: u64,
+    accounts: usize,
+    out: &Path,
+) -> io::Result<Vec<(PathBuf, Stats)>> {
+    let ids = generate::account_ids(accounts);
+    let seeds: Vec<u64> = (0..ids.len())
+        .map(|k| seed.wrapping_add(k as u64))
+        .collect();
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut written = Vec::new();
+    for (k, id) in ids.iter().enumerate() {
+        let others = ids
+            .iter()
+            .zip(&seeds)
+            .enumerate()
+            .filter(|(m, _)| *m != k)
+            .map(|(_, (i, s))| (i.clone(), *s))
+            .collect();
+        let path = if ids.len() == 1 {
+            out.to_path_buf()
+        } else {
+            let stem = out
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("account");
+            dir.join(format!("{stem}-{id}.json"))
+        };
+        let spec = Spec {
+            size,
+            seed: seeds[k],
+            account_id: id.clone(),
+            others,
+        };
+        // write to a temporary name, then rename: a half-written file is never taken as done
+        let tmp = path.with_extension("json.tmp");
+        let stats = generate::generate(
+            &spec,
+            BufWriter::with_capacity(1 << 20, File::create(&tmp)?),
+        )?;
+        std::fs::rename(&tmp, &path)?;
+        written.push((path, stats));
+    }
+    std::fs::write(dir.join("overreach.toml"), generate::config_toml())?;
+    Ok(written)
+}
