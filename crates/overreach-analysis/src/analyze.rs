@@ -1,18 +1,18 @@
 //! The analysis pipeline: account model, rights, graph with assume and escalation edges,
 //! declarations, then every rule on every principal.
 
-use std::borrow::Cow;
+use std::sync::Arc;
 
 use overreach_policy::summary::EffectiveSummary;
 use overreach_policy::{Catalog, ManagedPolicies};
 use overreach_snapshot::Snapshot;
-use petgraph::graph::EdgeIndex;
+use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use crate::account::{Account, PrincipalIdx};
 use crate::config::{Baselines, Config};
 use crate::declared::{Declared, declare_all};
 use crate::finding::{Finding, Hop, HopKind, SuppressionNote};
-use crate::graph::{Edge, Node, PermissionGraph, Reach};
+use crate::graph::{Edge, Node, PermissionGraph, ReachTree};
 use crate::privesc::{PathCatalog, add_escalation_edges};
 use crate::rights::Rights;
 use crate::rules;
@@ -70,35 +70,120 @@ pub struct Context<'a> {
     pub catalog: &'a Catalog,
 }
 
-/// Rights a principal holds or reaches, with the way it reaches them.
-#[derive(Debug)]
-pub struct Holder<'a> {
+/// Rights a principal holds or reaches.
+#[derive(Debug, Clone)]
+pub struct Holder {
     /// The ARN of the principal (or group) whose rights these are; `account-admin` for
     /// self-escalation.
     pub label: String,
     /// The reached principal, when it is one.
     pub principal: Option<PrincipalIdx>,
-    /// The hops from the principal (empty: its own rights).
-    pub via: Vec<Hop>,
+    /// The reached node (`None`: the principal's own rights).
+    pub node: Option<NodeIndex>,
     /// True when some hop holds only under conditions or assumptions.
     pub conditional: bool,
-    /// The rights.
-    pub rights: Cow<'a, EffectiveSummary>,
+    /// The rights (shared: equal rights are one allocation).
+    pub rights: Arc<EffectiveSummary>,
 }
 
-/// One principal as the rules see it.
+impl Holder {
+    /// A key equal for holders with the same rights (the shared allocation).
+    pub fn rights_key(&self) -> usize {
+        Arc::as_ptr(&self.rights) as usize
+    }
+}
+
+/// One principal as the rules see it: its own rights and the tree of what it reaches.
+/// Holders are built on demand, and paths only for the holders a finding shows.
 #[derive(Debug)]
-pub struct PrincipalView<'a> {
+pub struct PrincipalView {
     /// Its index.
     pub idx: PrincipalIdx,
-    /// Its own rights first, then everything it reaches.
-    pub holders: Vec<Holder<'a>>,
+    /// What it reaches, nearest first.
+    pub tree: ReachTree,
 }
 
-impl PrincipalView<'_> {
-    /// The holders reached through other principals (not its own rights).
-    pub fn reached(&self) -> &[Holder<'_>] {
-        self.holders.get(1..).unwrap_or(&[])
+impl PrincipalView {
+    /// The principal's own rights.
+    pub fn own(&self, ctx: &Context<'_>) -> Holder {
+        Holder {
+            label: ctx.account.principals[self.idx].arn.clone(),
+            principal: Some(self.idx),
+            node: None,
+            conditional: false,
+            rights: Arc::clone(ctx.rights.shared(self.idx)),
+        }
+    }
+
+    /// Everything it reaches, nearest first (principals, groups it can join, account admin).
+    pub fn reached<'v>(&'v self, ctx: &'v Context<'_>) -> impl Iterator<Item = Holder> + 'v {
+        self.tree
+            .order
+            .iter()
+            .filter_map(move |&(node, conditional)| {
+                let account = ctx.account;
+                let (label, principal, rights) = match &ctx.graph.graph[node] {
+                    Node::Principal(q) => {
+                        let rights = if self.rewrites_permissions(ctx, node) {
+                            ctx.rights.admin_under_limits(account, *q)
+                        } else {
+                            Arc::clone(ctx.rights.shared(*q))
+                        };
+                        (account.principals[*q].arn.clone(), Some(*q), rights)
+                    }
+                    Node::Group(g) => (
+                        account.groups[*g].arn.clone(),
+                        None,
+                        ctx.rights.group_for(account, self.idx, *g),
+                    ),
+                    Node::AccountAdmin => (
+                        "account-admin".to_string(),
+                        None,
+                        ctx.rights.admin_under_limits(account, self.idx),
+                    ),
+                    _ => return None,
+                };
+                Some(Holder {
+                    label,
+                    principal,
+                    node: Some(node),
+                    conditional,
+                    rights,
+                })
+            })
+    }
+
+    /// Own rights first, then everything reached.
+    pub fn holders<'v>(&'v self, ctx: &'v Context<'_>) -> impl Iterator<Item = Holder> + 'v {
+        std::iter::once(self.own(ctx)).chain(self.reached(ctx))
+    }
+
+    /// The hops to a holder (empty for the principal's own rights).
+    pub fn via(&self, ctx: &Context<'_>, holder: &Holder) -> Vec<Hop> {
+        match holder.node {
+            None => Vec::new(),
+            Some(node) => self
+                .tree
+                .path_to(node)
+                .into_iter()
+                .filter_map(|e| hop(ctx.graph, ctx.account, e))
+                .collect(),
+        }
+    }
+
+    /// Does the last hop to `node` write the target's permission policies (so the principal
+    /// gains whatever it writes there, within the target's limits)?
+    fn rewrites_permissions(&self, ctx: &Context<'_>, node: NodeIndex) -> bool {
+        let Some(last) = self.tree.path_to(node).pop() else {
+            return false;
+        };
+        let Edge::Escalation { path, .. } = &ctx.graph.graph[last] else {
+            return false;
+        };
+        PathCatalog::embedded()
+            .ok()
+            .and_then(|c| c.get(path))
+            .is_some_and(|p| p.rewrites_target_permissions(ctx.catalog))
     }
 }
 
@@ -133,7 +218,10 @@ pub fn analyze(
     };
     let mut findings = Vec::new();
     for p in 0..account.principals.len() {
-        let view = view(&ctx, p);
+        let view = PrincipalView {
+            idx: p,
+            tree: graph.reach_tree(p),
+        };
         for rule in rules::RULES {
             (rule.check)(&ctx, &view, &mut findings);
         }
@@ -181,83 +269,6 @@ fn apply_suppression(f: &mut Finding, suppressions: &Suppressions, options: &Opt
         }
         SuppressionStatus::None => {}
     }
-}
-
-/// Builds the view of one principal: own rights, then every reached principal, group or
-/// account-admin node with its path.
-pub fn view<'a>(ctx: &Context<'a>, p: PrincipalIdx) -> PrincipalView<'a> {
-    let account = ctx.account;
-    let mut holders = vec![Holder {
-        label: account.principals[p].arn.clone(),
-        principal: Some(p),
-        via: Vec::new(),
-        conditional: false,
-        rights: Cow::Borrowed(ctx.rights.of(p)),
-    }];
-    for reach in ctx.graph.reach(p) {
-        let (label, principal, rights) = match &ctx.graph.graph[reach.node] {
-            Node::Principal(q) => {
-                let rights = if rewrites_permissions(ctx, &reach) {
-                    Cow::Owned(ctx.rights.admin_for(account, *q))
-                } else {
-                    Cow::Borrowed(ctx.rights.of(*q))
-                };
-                (account.principals[*q].arn.clone(), Some(*q), rights)
-            }
-            Node::Group(g) => {
-                let group = &account.groups[*g];
-                let mut identity: Vec<usize> = account.principals[p]
-                    .identity
-                    .iter()
-                    .map(|(i, _)| *i)
-                    .collect();
-                identity.extend(group.policies.iter().copied());
-                (
-                    group.arn.clone(),
-                    None,
-                    Cow::Owned(ctx.rights.with_policies(account, p, &identity)),
-                )
-            }
-            Node::AccountAdmin => (
-                "account-admin".to_string(),
-                None,
-                Cow::Owned(ctx.rights.admin_for(account, p)),
-            ),
-            _ => continue,
-        };
-        holders.push(Holder {
-            label,
-            principal,
-            via: hops(ctx, &reach),
-            conditional: reach.conditional,
-            rights,
-        });
-    }
-    PrincipalView { idx: p, holders }
-}
-
-/// Does the last hop of `reach` write the target's permission policies (so the principal gains
-/// anything it writes there, within the target's boundary and SCPs)?
-fn rewrites_permissions(ctx: &Context<'_>, reach: &Reach) -> bool {
-    let Some(&last) = reach.path.last() else {
-        return false;
-    };
-    let Edge::Escalation { path, .. } = &ctx.graph.graph[last] else {
-        return false;
-    };
-    PathCatalog::embedded()
-        .ok()
-        .and_then(|c| c.get(path))
-        .is_some_and(|p| p.rewrites_target_permissions(ctx.catalog))
-}
-
-/// The hops of a reach path, for reports.
-pub fn hops(ctx: &Context<'_>, reach: &Reach) -> Vec<Hop> {
-    reach
-        .path
-        .iter()
-        .filter_map(|&e| hop(ctx.graph, ctx.account, e))
-        .collect()
 }
 
 /// One edge as a report hop.

@@ -197,6 +197,13 @@ impl PermissionGraph {
                 })
             })
             .collect();
+        // principals that may assume any role, whatever it is: one edge to the account-root hub
+        // stands for an edge to every role that trusts the account (no per-pair decision)
+        let anywhere: HashMap<PrincipalIdx, StatementRef> = assumers
+            .iter()
+            .filter_map(|&p| Some((p, rights.anywhere(account, p, assume_id?)?)))
+            .collect();
+        let mut hub_used = false;
         for (ri, role) in account.principals.iter().enumerate() {
             if role.kind != PrincipalType::Role {
                 continue;
@@ -206,6 +213,12 @@ impl PermissionGraph {
             };
             let role_node = self.node(Node::Principal(ri));
             let mut candidates: BTreeSet<PrincipalIdx> = BTreeSet::new();
+            // a Deny in the trust policy may single out callers: then decide every pair
+            let trust_denies = trust
+                .policy
+                .statements
+                .iter()
+                .any(|st| st.effect == overreach_policy::Effect::Deny);
             for (si, st) in trust.policy.statements.iter().enumerate() {
                 if st.effect != overreach_policy::Effect::Allow {
                     continue;
@@ -255,8 +268,18 @@ impl PermissionGraph {
                     let names_account = !v.starts_with("arn:") || v.ends_with(":root");
                     match acct {
                         Some(a) if a == account.id && names_account => {
-                            outside(self, Node::AccountRoot, action);
-                            candidates.extend(assumers.iter().copied())
+                            if trust_denies {
+                                candidates.extend(assumers.iter().copied());
+                            } else {
+                                outside(self, Node::AccountRoot, action);
+                                hub_used = true;
+                                candidates.extend(
+                                    assumers
+                                        .iter()
+                                        .copied()
+                                        .filter(|p| !anywhere.contains_key(p)),
+                                );
+                            }
                         }
                         Some(a) if a == account.id => {
                             if let Some(p) = account.principal(v) {
@@ -307,51 +330,114 @@ impl PermissionGraph {
                 );
             }
         }
+        if hub_used {
+            let root = self.node(Node::AccountRoot);
+            let mut fast: Vec<(&PrincipalIdx, &StatementRef)> = anywhere.iter().collect();
+            fast.sort();
+            for (&p, statement) in fast {
+                let from = self.node(Node::Principal(p));
+                let grounds = Grounds {
+                    condition_keys: Vec::new(),
+                    statements: vec![statement.clone()],
+                    inconclusive: None,
+                };
+                self.graph.add_edge(
+                    from,
+                    root,
+                    Edge::CanAssume {
+                        action: "sts:AssumeRole".into(),
+                        grounds,
+                    },
+                );
+            }
+        }
     }
 
     /// Every node a principal reaches through can-assume and escalation edges, by fewest hops
     /// (an unconditional path is preferred over a conditional one of the same length).
     pub fn reach(&self, from: PrincipalIdx) -> Vec<Reach> {
-        let Some(start) = self.principal(from) else {
-            return Vec::new();
+        let tree = self.reach_tree(from);
+        tree.order
+            .iter()
+            .map(|&(node, conditional)| Reach {
+                node,
+                path: tree.path_to(node),
+                conditional,
+            })
+            .collect()
+    }
+
+    /// The breadth-first tree of what a principal reaches: nodes in order of distance, each
+    /// with the edge it is reached by. Paths are rebuilt only when asked for.
+    pub fn reach_tree(&self, from: PrincipalIdx) -> ReachTree {
+        let mut tree = ReachTree {
+            order: Vec::new(),
+            pred: HashMap::new(),
         };
-        let mut best: HashMap<NodeIndex, (Vec<EdgeIndex>, bool)> = HashMap::new();
-        best.insert(start, (Vec::new(), false));
+        let Some(start) = self.principal(from) else {
+            return tree;
+        };
+        // node -> (depth, conditional)
+        let mut seen: HashMap<NodeIndex, (usize, bool)> = HashMap::new();
+        seen.insert(start, (0, false));
         let mut queue = VecDeque::from([start]);
         while let Some(n) = queue.pop_front() {
-            let (path, conditional) = best[&n].clone();
+            let (depth, conditional) = seen[&n];
             for e in self.graph.edges(n) {
                 let Some(grounds) = e.weight().grounds() else {
                     continue;
                 };
                 let to = e.target();
                 let cond = conditional || grounds.is_conditional();
-                let better = match best.get(&to) {
-                    None => true,
-                    Some((p, c)) => p.len() == path.len() + 1 && *c && !cond,
-                };
-                if better {
-                    let mut p = path.clone();
-                    p.push(e.id());
-                    let fresh = !best.contains_key(&to);
-                    best.insert(to, (p, cond));
-                    if fresh {
+                match seen.get(&to) {
+                    None => {
+                        seen.insert(to, (depth + 1, cond));
+                        tree.pred.insert(to, (e.id(), n));
                         queue.push_back(to);
                     }
+                    // same length, unconditional beats conditional
+                    Some(&(d, c)) if d == depth + 1 && c && !cond && to != start => {
+                        seen.insert(to, (d, false));
+                        tree.pred.insert(to, (e.id(), n));
+                    }
+                    _ => {}
                 }
             }
         }
-        best.remove(&start);
-        let mut out: Vec<Reach> = best
-            .into_iter()
-            .map(|(node, (path, conditional))| Reach {
-                node,
-                path,
-                conditional,
-            })
-            .collect();
-        out.sort_by_key(|r| (r.path.len(), r.node.index()));
-        out
+        seen.remove(&start);
+        let mut order: Vec<(NodeIndex, usize, bool)> =
+            seen.into_iter().map(|(n, (d, c))| (n, d, c)).collect();
+        order.sort_by_key(|&(n, d, _)| (d, n.index()));
+        tree.order = order.into_iter().map(|(n, _, c)| (n, c)).collect();
+        tree
+    }
+}
+
+/// What one principal reaches, as a breadth-first tree.
+#[derive(Debug, Clone, Default)]
+pub struct ReachTree {
+    /// Reached nodes by distance (then index), with whether their path is conditional.
+    pub order: Vec<(NodeIndex, bool)>,
+    /// node -> (the edge it is reached by, that edge's source)
+    pred: HashMap<NodeIndex, (EdgeIndex, NodeIndex)>,
+}
+
+impl ReachTree {
+    /// The edges from the principal to `node` (empty for the principal itself).
+    pub fn path_to(&self, node: NodeIndex) -> Vec<EdgeIndex> {
+        let mut path = Vec::new();
+        let mut n = node;
+        // INVARIANT: predecessors form a tree rooted at the principal, so this ends; the
+        // length guard only protects against a broken invariant
+        while let Some(&(e, src)) = self.pred.get(&n) {
+            path.push(e);
+            n = src;
+            if path.len() > self.order.len() {
+                break;
+            }
+        }
+        path.reverse();
+        path
     }
 }
 

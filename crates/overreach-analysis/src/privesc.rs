@@ -204,7 +204,11 @@ pub fn add_escalation_edges(
             .iter()
             .map(|r| catalog.lookup(&r.action))
             .collect();
-        let only_assumes = path.is_plain_assumption();
+        // a plain role assumption is what the can-assume edges (and the account-root hub)
+        // already represent, decided exactly
+        if path.is_plain_assumption() {
+            continue;
+        }
         // the roles a service may assume do not depend on the principal: decide them once
         let service_roles: Option<Vec<(PrincipalIdx, Grounds)>> =
             path.target.trusts_service.as_deref().map(|service| {
@@ -236,19 +240,11 @@ pub fn add_escalation_edges(
             for (node, grounds) in targets(account, rights, p, path, service_roles.as_deref()) {
                 let from = graph.node(Node::Principal(p));
                 let to = graph.node(node);
-                // a path that is nothing but assuming the role adds nothing to a can-assume edge
-                let covered = only_assumes
-                    && graph
-                        .graph
-                        .edges_connecting(from, to)
-                        .any(|e| matches!(e.weight(), Edge::CanAssume { .. }));
-                if !covered {
-                    let edge = Edge::Escalation {
-                        path: path.id.clone(),
-                        grounds,
-                    };
-                    graph.graph.add_edge(from, to, edge);
-                }
+                let edge = Edge::Escalation {
+                    path: path.id.clone(),
+                    grounds,
+                };
+                graph.graph.add_edge(from, to, edge);
             }
         }
     }

@@ -6,7 +6,7 @@
 //! [`EffectiveSummary`].
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use overreach_policy::summary::{
     EffectiveSummary, Layers, PolicySummary, ResourceScope, StatementSummary, summarize_policy,
@@ -14,7 +14,7 @@ use overreach_policy::summary::{
 };
 use overreach_policy::{ActionSet, Catalog, Effect, Expander, StatementRef};
 
-use crate::account::{Account, PolicyIdx, PrincipalIdx};
+use crate::account::{Account, GroupIdx, PolicyIdx, PrincipalIdx};
 
 /// The rights of every principal of an account.
 #[derive(Debug)]
@@ -22,6 +22,10 @@ pub struct Rights {
     policies: Vec<Option<PolicySummary>>,
     principals: Vec<Arc<EffectiveSummary>>,
     universe: usize,
+    /// (group, boundary, service-linked) -> the group's policies under those limits.
+    groups: Mutex<HashMap<(GroupIdx, Option<PolicyIdx>, bool), Arc<EffectiveSummary>>>,
+    /// (boundary, service-linked) -> everything, under those limits.
+    admins: Mutex<HashMap<(Option<PolicyIdx>, bool), Arc<EffectiveSummary>>>,
 }
 
 /// The layers of one principal as policy indices.
@@ -78,6 +82,8 @@ impl Rights {
             policies,
             principals,
             universe,
+            groups: Mutex::new(HashMap::new()),
+            admins: Mutex::new(HashMap::new()),
         }
     }
 
@@ -112,6 +118,15 @@ impl Rights {
     /// What a principal gets by granting itself any permission (self-escalation): every
     /// action, still cut down by its own permissions boundary and the SCPs.
     pub fn admin_for(&self, account: &Account, principal: PrincipalIdx) -> EffectiveSummary {
+        self.admin_summary(account, principal, true)
+    }
+
+    fn admin_summary(
+        &self,
+        account: &Account,
+        principal: PrincipalIdx,
+        own_denies: bool,
+    ) -> EffectiveSummary {
         let admin = PolicySummary {
             id: "(any policy the principal grants itself)".into(),
             allows: vec![StatementSummary {
@@ -136,7 +151,9 @@ impl Rights {
         };
         // the principal's own denies still apply
         let mut identity: Vec<&PolicySummary> = vec![&admin];
-        identity.extend(p.identity.iter().filter_map(|(i, _)| get(*i)));
+        if own_denies {
+            identity.extend(p.identity.iter().filter_map(|(i, _)| get(*i)));
+        }
         let layers = Layers {
             identity,
             boundary: p.boundary.map(|b| get(b).unwrap_or(&empty)),
@@ -148,6 +165,95 @@ impl Rights {
             session: Vec::new(),
         };
         summarize_principal(&layers, self.universe)
+    }
+
+    /// The rights a principal gains by joining group `g`: the group's policies under the
+    /// principal's boundary and SCPs (its own denies are not applied: sound, errs towards more
+    /// access). Cached per group and limits.
+    pub fn group_for(
+        &self,
+        account: &Account,
+        principal: PrincipalIdx,
+        g: GroupIdx,
+    ) -> Arc<EffectiveSummary> {
+        let p = &account.principals[principal];
+        let key = (g, p.boundary, account.is_service_linked(principal));
+        if let Some(hit) = self.groups.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return hit;
+        }
+        let summary = Arc::new(combine(
+            &self.policies,
+            account.scps_for(principal),
+            &account.groups[g].policies,
+            p.boundary,
+            self.universe,
+        ));
+        if let Ok(mut c) = self.groups.lock() {
+            c.insert(key, Arc::clone(&summary));
+        }
+        summary
+    }
+
+    /// [`Rights::admin_for`] without the principal's own denies, cached per limits (for the
+    /// rules, which run it for every self-escalating principal).
+    pub fn admin_under_limits(
+        &self,
+        account: &Account,
+        principal: PrincipalIdx,
+    ) -> Arc<EffectiveSummary> {
+        let p = &account.principals[principal];
+        let key = (p.boundary, account.is_service_linked(principal));
+        if let Some(hit) = self.admins.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return hit;
+        }
+        let summary = Arc::new(self.admin_summary(account, principal, false));
+        if let Ok(mut c) = self.admins.lock() {
+            c.insert(key, Arc::clone(&summary));
+        }
+        summary
+    }
+
+    /// The statement that lets principal `p` do action `id` on any resource, when nothing can
+    /// stop it: an unconditional grant on `*` not limited by its boundary or SCPs, and no Deny
+    /// statement in any of its layers that names the action (a deny on one resource would make
+    /// the answer depend on the resource). `None` means "decide per resource".
+    pub fn anywhere(
+        &self,
+        account: &Account,
+        p: PrincipalIdx,
+        id: overreach_policy::ActionId,
+    ) -> Option<StatementRef> {
+        let info = &account.principals[p];
+        if !info.inconclusive.is_empty() {
+            return None;
+        }
+        let layers = info
+            .identity
+            .iter()
+            .map(|(i, _)| *i)
+            .chain(info.boundary)
+            .chain(account.scps_for(p).iter().flatten().copied());
+        for i in layers {
+            let summary = self.policies.get(i).and_then(Option::as_ref)?;
+            if summary.denies.iter().any(|d| d.actions.contains(id)) {
+                return None;
+            }
+        }
+        self.of(p)
+            .grants
+            .iter()
+            .find(|g| {
+                g.allowed.contains(id)
+                    && g.resources == ResourceScope::Any
+                    && g.limited_by.is_empty()
+                    && g.condition_keys.is_empty()
+            })
+            .map(|g| g.statement.clone())
+    }
+
+    /// The shared summary of a principal (to tell equal rights apart cheaply).
+    pub fn shared(&self, principal: PrincipalIdx) -> &Arc<EffectiveSummary> {
+        &self.principals[principal]
     }
 
     /// Number of catalogue actions.

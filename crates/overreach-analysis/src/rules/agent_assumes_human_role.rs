@@ -28,32 +28,41 @@ pub(super) const RULE: RuleInfo = RuleInfo {
     check,
 };
 
-fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
+fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     if ctx.declared[view.idx].kind.kind != PrincipalKind::Agent {
         return;
     }
-    for holder in view.reached() {
-        let Some(q) = holder.principal else { continue };
+    for &(node, conditional) in &view.tree.order {
+        let crate::graph::Node::Principal(q) = ctx.graph.graph[node] else {
+            continue;
+        };
         if ctx.declared[q].kind.kind != PrincipalKind::Human {
             continue;
         }
+        let label = ctx.account.principals[q].arn.clone();
+        let via: Vec<crate::finding::Hop> = view
+            .tree
+            .path_to(node)
+            .into_iter()
+            .filter_map(|e| crate::analyze::hop(ctx.graph, ctx.account, e))
+            .collect();
         // every assume hop must hold for an agent (no MFA): re-decide it in an agent's context
-        if !hops_hold_for_agent(ctx, view.idx, &holder.via) {
+        if !hops_hold_for_agent(ctx, view.idx, &via) {
             continue;
         }
-        let mut f = start(ctx, view, RULE.id, &holder.label);
+        let mut f = start(ctx, view, RULE.id, &label);
         f.severity = Severity::High;
-        f.confidence = if holder.conditional {
+        f.confidence = if conditional {
             Confidence::Medium
         } else {
             Confidence::High
         };
         f.message = format!(
             "agent can assume `{}`, declared human ({})",
-            super::exceeds_declared_role::short(&holder.label),
+            super::exceeds_declared_role::short(&label),
             ctx.declared[q].kind.source
         );
-        f.path = holder.via.clone();
+        f.path = via;
         out.push(f);
     }
 }
@@ -67,15 +76,17 @@ fn hops_hold_for_agent(
 ) -> bool {
     use overreach_policy::eval::{Outcome, ResourcePolicyKind};
     let mut caller = agent;
-    for (i, hop) in via.iter().enumerate() {
+    for hop in via {
+        // a hub (the account root, the targets of a path) is not a caller: the next hop is
+        // still made by the same principal
         let Some(target) = ctx.account.principal(&hop.to) else {
-            return true;
+            continue;
         };
         if let crate::finding::HopKind::Assume { action } = &hop.kind {
             let trust = ctx.account.principals[target]
                 .trust
                 .and_then(|t| ctx.account.policies[t].policy.as_ref());
-            let context = crate::access::agent_context(ctx.account, caller, i > 0);
+            let context = crate::access::agent_context(ctx.account, caller, caller != agent);
             let decision = crate::access::decide_in(
                 ctx.account,
                 caller,

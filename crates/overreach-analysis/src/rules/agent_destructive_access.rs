@@ -21,13 +21,11 @@
 //! Fix: remove the destructive actions from the agent's policies, add an explicit Deny for
 //! them, or require a tag or MFA condition that only a human approval step can satisfy.
 
-use overreach_policy::{AccessLevel, Catalog};
+use overreach_policy::{AccessLevel, ActionSet, Catalog};
 
-use super::{RuleInfo, start};
-use crate::analyze::{Context, PrincipalView};
-use crate::finding::{
-    Confidence, ExcessAction, ExcessGroup, Finding, MAX_ACTIONS_LISTED, Severity,
-};
+use super::{RuleInfo, attribute, groups_for, start};
+use crate::analyze::{Context, Holder, PrincipalView};
+use crate::finding::{Confidence, Finding, Severity};
 use crate::kind::PrincipalKind;
 
 pub(super) const RULE: RuleInfo = RuleInfo {
@@ -106,60 +104,61 @@ const NOTABLE: [&str; 10] = [
     "ec2:DeleteVpc",
 ];
 
-fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
+fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     if ctx.declared[view.idx].kind.kind != PrincipalKind::Agent
         || ctx.account.is_service_linked(view.idx)
     {
         return;
     }
-    let mut groups: Vec<ExcessGroup> = Vec::new();
-    let mut unguarded_certain = false;
-    let mut total = 0;
-    // each action once, attributed to the first (shortest) way the principal holds it
-    let mut seen = std::collections::BTreeSet::new();
-    for holder in &view.holders {
-        let mut by_service: std::collections::BTreeMap<String, Vec<ExcessAction>> =
-            Default::default();
-        // the agent acts as itself, or as a role session it reached
-        let agent = crate::access::agent_context(ctx.account, view.idx, !holder.via.is_empty());
-        for grant in &holder.rights.grants {
-            if guarded(ctx, &grant.statement, &agent) {
-                continue;
-            }
-            for (set, conditional) in [(&grant.allowed, false), (&grant.conditional, true)] {
-                for id in set.ids() {
-                    if !is_destructive(ctx.catalog, id) || !seen.insert(id) {
-                        continue;
-                    }
-                    let conditional = conditional || holder.conditional;
-                    unguarded_certain |= !conditional;
-                    by_service
-                        .entry(ctx.catalog.prefix_of(id).to_string())
-                        .or_default()
-                        .push(ExcessAction {
-                            action: ctx.catalog.full_name(id),
-                            resources: grant.resources.describe(),
-                            conditional,
-                            statement: grant.statement.clone(),
-                        });
-                }
-            }
+    let destructive = destructive_set(ctx.catalog);
+    // the agent acts as itself, or as a role session it reached (made without MFA)
+    let own_ctx = crate::access::agent_context(ctx.account, view.idx, false);
+    let session_ctx = crate::access::agent_context(ctx.account, view.idx, true);
+    let context_of = |holder: &Holder| {
+        if holder.node.is_none() {
+            &own_ctx
+        } else {
+            &session_ctx
         }
-        for (service, actions) in by_service {
-            total += actions.len();
-            groups.push(ExcessGroup {
-                service,
-                access_level: "Write (destructive)".into(),
-                count: actions.len(),
-                actions: actions.into_iter().take(MAX_ACTIONS_LISTED).collect(),
-                holder: holder.label.clone(),
-                via: holder.via.clone(),
-            });
+    };
+    let shares = attribute(ctx, view, |holder| {
+        let agent = context_of(holder);
+        let mut set = ActionSet::empty(ctx.catalog.len());
+        for grant in holder
+            .rights
+            .grants
+            .iter()
+            .filter(|g| !guarded(ctx, &g.statement, agent))
+        {
+            set.union_with(
+                &grant
+                    .allowed
+                    .union(&grant.conditional)
+                    .intersection(destructive),
+            );
         }
-    }
-    if groups.is_empty() {
+        set
+    });
+    if shares.is_empty() {
         return;
     }
+    let mut groups = Vec::new();
+    let mut total = 0;
+    for (holder, share) in &shares {
+        total += share.len();
+        let agent = context_of(holder);
+        groups.extend(groups_for(
+            ctx,
+            view,
+            holder,
+            share,
+            Some("Write (destructive)"),
+            |g| guarded(ctx, &g.statement, agent),
+        ));
+    }
+    let unguarded_certain = groups
+        .iter()
+        .any(|g| g.actions.iter().any(|a| !a.conditional));
     let mut f = start(ctx, view, RULE.id, "");
     f.severity = if total >= 50 {
         Severity::Critical
@@ -188,4 +187,15 @@ fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
     );
     f.excess = groups;
     out.push(f);
+}
+
+/// Every destructive catalogue action (computed once).
+fn destructive_set(catalog: &Catalog) -> &'static ActionSet {
+    static SET: std::sync::OnceLock<ActionSet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        ActionSet::from_ids(
+            catalog.len(),
+            (0..catalog.len() as u32).filter(|&id| is_destructive(catalog, id)),
+        )
+    })
 }

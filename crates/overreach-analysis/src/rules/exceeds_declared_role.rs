@@ -11,8 +11,10 @@
 //! Fix: remove the granting statement named in the evidence, narrow its actions or resources,
 //! add a permissions boundary, or (if the access is intended) widen the declared role.
 
-use super::{RuleInfo, describe_excess, excess_groups, excess_severity, excess_union, start};
-use crate::analyze::{Context, PrincipalView};
+use overreach_policy::ActionSet;
+
+use super::{RuleInfo, attribute, describe_excess, excess_severity, groups_for, start};
+use crate::analyze::{Context, Holder, PrincipalView};
 use crate::finding::{Confidence, Finding, Severity};
 
 pub(super) const RULE: RuleInfo = RuleInfo {
@@ -23,7 +25,7 @@ pub(super) const RULE: RuleInfo = RuleInfo {
     check,
 };
 
-fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
+fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     let declared = &ctx.declared[view.idx];
     let Some(role) = declared.role.as_deref() else {
         return;
@@ -31,12 +33,25 @@ fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
     let Some(baseline) = ctx.baselines.get(role) else {
         return;
     };
-    let mut groups = Vec::new();
-    for holder in &view.holders {
-        groups.extend(excess_groups(ctx.catalog, holder, Some(baseline)));
-    }
-    if groups.is_empty() {
+    // what a holder has beyond the baseline, each grant judged on its own resources
+    let beyond = |holder: &Holder| {
+        let mut set = ActionSet::empty(ctx.catalog.len());
+        for grant in &holder.rights.grants {
+            set.union_with(
+                &baseline.excess(&grant.allowed.union(&grant.conditional), &grant.resources),
+            );
+        }
+        set
+    };
+    let shares = attribute(ctx, view, beyond);
+    if shares.is_empty() {
         return;
+    }
+    let mut excess = ActionSet::empty(ctx.catalog.len());
+    let mut groups = Vec::new();
+    for (holder, share) in &shares {
+        excess.union_with(share);
+        groups.extend(groups_for(ctx, view, holder, share, None, |_| false));
     }
     let mut f = start(ctx, view, RULE.id, "");
     f.severity = excess_severity(&groups);
@@ -56,16 +71,10 @@ fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
     } else {
         Confidence::Medium
     };
-    let reached: Vec<&str> = groups
-        .iter()
-        .filter(|g| !g.via.is_empty())
-        .map(|g| g.holder.as_str())
-        .collect();
-    let via = match reached.first() {
-        Some(first) => format!(", via `{}`", short(first)),
+    let via = match shares.iter().find(|(h, _)| h.node.is_some()) {
+        Some((h, _)) => format!(", via `{}`", short(&h.label)),
         None => String::new(),
     };
-    let excess = excess_union(ctx.catalog, &view.holders, Some(baseline));
     f.message = format!(
         "holds {} beyond `{role}`{via}",
         describe_excess(ctx.catalog, &excess)

@@ -3,11 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use overreach_policy::summary::EffectiveSummary;
 use overreach_policy::{AccessLevel, ActionSet, Catalog};
 
 use crate::analyze::{Context, Holder, PrincipalView};
-use crate::config::Baseline;
 use crate::finding::{ExcessAction, ExcessGroup, Finding, MAX_ACTIONS_LISTED, Severity};
 
 mod agent_assumes_human_role;
@@ -32,7 +30,7 @@ pub struct RuleInfo {
     /// Its usual severity (a finding may raise or lower it with the evidence).
     pub default_severity: Severity,
     /// The check, run once per principal.
-    pub check: fn(&Context<'_>, &PrincipalView<'_>, &mut Vec<Finding>),
+    pub check: fn(&Context<'_>, &PrincipalView, &mut Vec<Finding>),
 }
 
 /// Every rule, in the order they run.
@@ -61,7 +59,7 @@ pub fn rule_ids() -> Vec<&'static str> {
 /// Starts a finding for principal `p` with its kind and declared role filled in.
 pub(crate) fn start(
     ctx: &Context<'_>,
-    view: &PrincipalView<'_>,
+    view: &PrincipalView,
     rule: &'static str,
     subject: &str,
 ) -> Finding {
@@ -73,52 +71,53 @@ pub(crate) fn start(
     f
 }
 
-/// The actions of a holder's rights (allowed and conditional) outside `baseline`, grouped by
-/// service and access level, each with its granting statement.
-pub(crate) fn excess_groups(
-    catalog: &Catalog,
-    holder: &Holder<'_>,
-    baseline: Option<&Baseline>,
-) -> Vec<ExcessGroup> {
-    excess_of(catalog, &holder.rights, baseline, holder.conditional, None)
-        .into_iter()
-        .map(|((service, level), (count, actions))| ExcessGroup {
-            service,
-            access_level: level.as_str().to_string(),
-            count,
-            actions,
-            holder: holder.label.clone(),
-            via: holder.via.clone(),
-        })
-        .collect()
+/// Gives each action to the first holder that contributes it: the principal's own rights
+/// first, then what it reaches, nearest first. Holders with the same rights are asked once.
+/// Returns the holders that got something, with their share.
+pub(crate) fn attribute(
+    ctx: &Context<'_>,
+    view: &PrincipalView,
+    mut contribution: impl FnMut(&Holder) -> ActionSet,
+) -> Vec<(Holder, ActionSet)> {
+    let mut covered = ActionSet::empty(ctx.catalog.len());
+    let mut asked = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for holder in view.holders(ctx) {
+        // own rights are always asked, even when shared with a reached principal
+        if holder.node.is_some() && !asked.insert(holder.rights_key()) {
+            continue;
+        }
+        let share = contribution(&holder).difference(&covered);
+        // findings are about catalogue actions; unknown ones are reported as such elsewhere
+        if share.has_no_known() {
+            continue;
+        }
+        covered.union_with(&share);
+        out.push((holder, share));
+    }
+    out
 }
 
-/// Excess actions by (service, level): every action granted by a statement of `rights` that
-/// `baseline` does not cover on that statement's resources (everything, without a baseline),
-/// restricted to `only` when given. Counts are exact; at most [`MAX_ACTIONS_LISTED`] actions
-/// per group are materialised.
-pub(crate) fn excess_of(
-    catalog: &Catalog,
-    rights: &EffectiveSummary,
-    baseline: Option<&Baseline>,
-    path_conditional: bool,
-    only: Option<&ActionSet>,
-) -> BTreeMap<(String, AccessLevel), (usize, Vec<ExcessAction>)> {
-    let mut seen = ActionSet::empty(catalog.len());
-    let mut out: BTreeMap<(String, AccessLevel), (usize, Vec<ExcessAction>)> = BTreeMap::new();
-    for grant in &rights.grants {
+/// A holder's share as evidence groups by service and access level, each action with the
+/// statement that grants it (statements for which `skip` is true are not cited).
+pub(crate) fn groups_for(
+    ctx: &Context<'_>,
+    view: &PrincipalView,
+    holder: &Holder,
+    share: &ActionSet,
+    level_label: Option<&str>,
+    skip: impl Fn(&overreach_policy::summary::Grant) -> bool,
+) -> Vec<ExcessGroup> {
+    let catalog = ctx.catalog;
+    let via = view.via(ctx, holder);
+    let mut listed = ActionSet::empty(catalog.len());
+    let mut map: BTreeMap<(String, AccessLevel), (usize, Vec<ExcessAction>)> = BTreeMap::new();
+    for grant in holder.rights.grants.iter().filter(|g| !skip(g)) {
         for (set, conditional) in [(&grant.allowed, false), (&grant.conditional, true)] {
-            let mut extra = match baseline {
-                Some(b) => b.excess(set, &grant.resources),
-                None => set.clone(),
-            };
-            if let Some(only) = only {
-                extra = extra.intersection(only);
-            }
-            let extra = extra.difference(&seen);
-            for id in extra.ids() {
+            let part = set.intersection(share).difference(&listed);
+            for id in part.ids() {
                 let level = catalog.level(id).unwrap_or(AccessLevel::Write);
-                let entry = out
+                let entry = map
                     .entry((catalog.prefix_of(id).to_string(), level))
                     .or_default();
                 entry.0 += 1;
@@ -126,15 +125,30 @@ pub(crate) fn excess_of(
                     entry.1.push(ExcessAction {
                         action: catalog.full_name(id),
                         resources: grant.resources.describe(),
-                        conditional: conditional || path_conditional,
+                        conditional: conditional || holder.conditional,
                         statement: grant.statement.clone(),
                     });
                 }
             }
-            seen.union_with(&extra);
+            listed.union_with(&part);
         }
     }
-    out
+    map.into_iter()
+        .map(|((service, level), (count, actions))| ExcessGroup {
+            service,
+            access_level: level_label.map_or_else(|| level.as_str().to_string(), str::to_string),
+            count,
+            actions,
+            holder: holder.label.clone(),
+            via: via.clone(),
+        })
+        .collect()
+}
+
+/// Every action a holder's grants give (allowed or conditional).
+pub(crate) fn granted(holder: &Holder) -> ActionSet {
+    let r = &holder.rights;
+    r.allowed.union(&r.conditional)
 }
 
 /// Severity of holding these excess groups: critical for IAM/STS/Organizations permissions
@@ -167,26 +181,6 @@ pub(crate) fn excess_severity(groups: &[ExcessGroup]) -> Severity {
     } else {
         Severity::Low
     }
-}
-
-/// Every action of the holders' rights outside `baseline` (each counted once, however many
-/// holders grant it).
-pub(crate) fn excess_union(
-    catalog: &Catalog,
-    holders: &[Holder<'_>],
-    baseline: Option<&Baseline>,
-) -> ActionSet {
-    let mut all = ActionSet::empty(catalog.len());
-    for holder in holders {
-        for grant in &holder.rights.grants {
-            let granted = grant.allowed.union(&grant.conditional);
-            match baseline {
-                Some(b) => all.union_with(&b.excess(&granted, &grant.resources)),
-                None => all.union_with(&granted),
-            }
-        }
-    }
-    all
 }
 
 /// "412 actions (37 write or permissions) in s3, iam and 3 more services", each action once;

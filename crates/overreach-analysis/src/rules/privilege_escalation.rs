@@ -1,7 +1,8 @@
 //! `privilege-escalation`: the principal can reach rights it does not hold directly, through a
 //! privilege-escalation path of the catalogue (e.g. `iam:PassRole` + `lambda:CreateFunction`
 //! with a role that trusts Lambda) or through a chain of role assumptions to a broader
-//! principal. One finding per target, naming the path id and every hop.
+//! principal. One finding per principal: each action it can gain is attributed to the nearest
+//! principal (or group, or account admin) that holds it, with the path id and every hop.
 //!
 //! Why it matters: what a principal can *become* is what it can do. Reviews that read only its
 //! own policies miss it.
@@ -12,9 +13,12 @@
 //! Fix: restrict the enabling permission named in the first hop (e.g. `iam:PassRole` to specific
 //! roles and `iam:PassedToService`), or remove the trust relationship.
 
-use super::{RuleInfo, excess_of, start};
+use overreach_policy::{AccessLevel, ActionSet};
+
+use super::exceeds_declared_role::short;
+use super::{RuleInfo, attribute, granted, groups_for, start};
 use crate::analyze::{Context, PrincipalView};
-use crate::finding::{Confidence, ExcessGroup, Finding, HopKind, Severity};
+use crate::finding::{Confidence, Finding, HopKind, Severity};
 
 pub(super) const RULE: RuleInfo = RuleInfo {
     id: "privilege-escalation",
@@ -24,91 +28,99 @@ pub(super) const RULE: RuleInfo = RuleInfo {
     check,
 };
 
-fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
-    let own = ctx.rights.of(view.idx);
-    let mut held = own.allowed.union(&own.conditional);
-    held.union_with(&own.allowed);
-    for holder in view.reached() {
-        let escalation = holder
-            .via
+fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
+    let held = granted(&view.own(ctx));
+    let shares: Vec<_> = attribute(ctx, view, |holder| {
+        if holder.node.is_none() {
+            // its own rights are what it holds, not what it gains
+            ActionSet::empty(ctx.catalog.len())
+        } else {
+            granted(holder).difference(&held)
+        }
+    });
+    if shares.is_empty() {
+        return;
+    }
+    let mut groups = Vec::new();
+    let mut escalation = false;
+    let mut admin = false;
+    let mut conditional = true;
+    let mut inconclusive = true;
+    let mut gained = ActionSet::empty(ctx.catalog.len());
+    let mut path = Vec::new();
+    let mut biggest = 0;
+    let mut first = String::new();
+    for (holder, share) in &shares {
+        let hop_groups = groups_for(ctx, view, holder, share, None, |_| false);
+        let via = hop_groups
+            .first()
+            .map(|g| g.via.clone())
+            .unwrap_or_default();
+        escalation |= via
             .iter()
             .any(|h| matches!(h.kind, HopKind::Escalation { .. }));
-        let mut gained = holder.rights.allowed.difference(&held);
-        let gained_cond = holder
-            .rights
-            .conditional
-            .difference(&held)
-            .difference(&gained);
-        if gained.is_empty() && gained_cond.is_empty() {
-            continue;
+        admin |= holder.label == "account-admin";
+        conditional &= holder.conditional;
+        inconclusive &= via.iter().any(|h| h.inconclusive.is_some());
+        // the message and the finding's path show the holder that gives the most
+        if share.len() > biggest {
+            biggest = share.len();
+            path = via;
+            first = holder.label.clone();
         }
-        gained.union_with(&gained_cond);
-        let mut groups: Vec<ExcessGroup> = Vec::new();
-        for ((service, level), (count, actions)) in excess_of(
-            ctx.catalog,
-            &holder.rights,
-            None,
-            holder.conditional,
-            Some(&gained),
-        ) {
-            groups.push(ExcessGroup {
-                service,
-                access_level: level.as_str().to_string(),
-                count,
-                actions,
-                holder: holder.label.clone(),
-                via: holder.via.clone(),
-            });
-        }
-        let total: usize = groups.iter().map(|g| g.count).sum();
-        if total == 0 {
-            continue;
-        }
-        let perms = groups
-            .iter()
-            .any(|g| g.access_level == "Permissions management");
-        let writes = groups
-            .iter()
-            .any(|g| g.access_level != "Read" && g.access_level != "List");
-        let admin = holder.label == "account-admin" || total >= 5_000;
-        let mut f = start(ctx, view, RULE.id, &holder.label);
-        f.severity = match (escalation, admin, perms, writes) {
-            (true, true, _, _) => Severity::Critical,
-            (true, _, _, true) | (false, true, _, _) | (false, _, true, _) => Severity::High,
-            (_, _, _, true) => Severity::Medium,
-            _ => Severity::Low,
-        };
-        f.confidence = if holder.via.iter().any(|h| h.inconclusive.is_some()) {
-            Confidence::Low
-        } else if holder.conditional {
-            Confidence::Medium
-        } else {
-            Confidence::High
-        };
-        let how = holder
-            .via
-            .iter()
-            .map(|h| match &h.kind {
-                HopKind::Escalation { path, .. } => format!("escalation `{path}`"),
-                HopKind::Assume { .. } => {
-                    format!("assume `{}`", super::exceeds_declared_role::short(&h.to))
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" then ");
-        f.message = format!(
-            "can gain {total} actions it does not hold ({}) as `{}` via {how}",
-            if admin {
-                "full admin"
-            } else if writes {
-                "including writes"
-            } else {
-                "reads"
-            },
-            super::exceeds_declared_role::short(&holder.label)
-        );
-        f.path = holder.via.clone();
-        f.excess = groups;
-        out.push(f);
+        gained.union_with(share);
+        groups.extend(hop_groups);
     }
+    let total = gained.len();
+    admin |= total >= 5_000;
+    let level = |l: AccessLevel| {
+        gained
+            .ids()
+            .into_iter()
+            .any(|id| ctx.catalog.level(id) == Some(l))
+    };
+    let perms = level(AccessLevel::PermissionsManagement);
+    let writes = perms || level(AccessLevel::Write) || level(AccessLevel::Tagging);
+    let mut f = start(ctx, view, RULE.id, "");
+    f.severity = match (escalation, admin, perms, writes) {
+        (true, true, _, _) => Severity::Critical,
+        (true, _, _, true) | (false, true, _, _) | (false, _, true, _) => Severity::High,
+        (_, _, _, true) => Severity::Medium,
+        _ => Severity::Low,
+    };
+    f.confidence = if inconclusive {
+        Confidence::Low
+    } else if conditional {
+        Confidence::Medium
+    } else {
+        Confidence::High
+    };
+    let how = path
+        .iter()
+        .map(|h| match &h.kind {
+            HopKind::Escalation { path, .. } => format!("escalation `{path}`"),
+            HopKind::Assume { .. } => format!("assume `{}`", short(&h.to)),
+        })
+        .collect::<Vec<_>>()
+        .join(" then ");
+    let others = shares.len() - 1;
+    f.message = format!(
+        "can gain {total} actions it does not hold ({}), e.g. as `{}` via {how}{}",
+        if admin {
+            "full admin"
+        } else if writes {
+            "including writes"
+        } else {
+            "reads"
+        },
+        short(&first),
+        if others > 0 {
+            format!(" (and through {others} more)")
+        } else {
+            String::new()
+        }
+    );
+    f.path = path;
+    f.excess = groups;
+    out.push(f);
 }

@@ -22,7 +22,7 @@ pub(super) const RULE: RuleInfo = RuleInfo {
     check,
 };
 
-fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
+fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     let role = &ctx.account.principals[view.idx];
     if role.kind != PrincipalType::Role {
         return;

@@ -21,7 +21,7 @@ pub(super) const RULE: RuleInfo = RuleInfo {
     check,
 };
 
-fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
+fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     let d = &ctx.declared[view.idx];
     if d.role.is_some() || d.unknown_role.is_some() {
         return;

@@ -20,7 +20,7 @@ pub(super) const RULE: RuleInfo = RuleInfo {
     check,
 };
 
-fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
+fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     let Some(name) = &ctx.declared[view.idx].unknown_role else {
         return;
     };

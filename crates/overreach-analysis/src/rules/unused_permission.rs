@@ -24,7 +24,7 @@ pub(super) const RULE: RuleInfo = RuleInfo {
     check,
 };
 
-fn check(ctx: &Context<'_>, view: &PrincipalView<'_>, out: &mut Vec<Finding>) {
+fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     let Some(today) = ctx.options.today.as_deref().and_then(parse_date) else {
         return;
     };
