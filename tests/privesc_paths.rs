@@ -48,8 +48,17 @@ fn detected(snapshot: &Snapshot, path: &str, principal: &str, target: Option<&st
         if !matches {
             return false;
         }
-        match (target, &analysis.graph.graph[e.target()]) {
+        let g = &analysis.graph.graph;
+        let node_is = |n: petgraph::graph::NodeIndex, t: &str| match &g[n] {
+            Node::Principal(q) => analysis.account.principals[*q].arn == t,
+            Node::Group(gi) => analysis.account.groups[*gi].arn == t,
+            Node::AccountAdmin => true,
+            _ => false,
+        };
+        match (target, &g[e.target()]) {
             (None, _) => true,
+            // through the path's hub: the hub must lead to the target
+            (Some(t), Node::PathTargets(_)) => g.edges(e.target()).any(|h| node_is(h.target(), t)),
             (Some(t), Node::Principal(q)) => analysis.account.principals[*q].arn == t,
             (Some(t), Node::Group(g)) => analysis.account.groups[*g].arn == t,
             (Some(_), Node::AccountAdmin) => true,

@@ -320,5 +320,6 @@ pub fn node_label(account: &Account, node: &Node) -> String {
         Node::Anyone => "anyone (*)".into(),
         Node::AccountRoot => format!("arn:{}:iam::{}:root", account.partition, account.id),
         Node::AccountAdmin => "account-admin".into(),
+        Node::PathTargets(path) => format!("every target of {path}"),
     }
 }

@@ -39,6 +39,9 @@ pub enum Node {
     AccountRoot,
     /// Full control of the account's IAM (reached by self-escalation paths).
     AccountAdmin,
+    /// Every target of an escalation path (by id), for principals that can take the path
+    /// against any target: one edge to this hub instead of one per target.
+    PathTargets(String),
 }
 
 /// Why an edge of a reach path holds.

@@ -217,6 +217,15 @@ pub fn add_escalation_edges(
                     .filter_map(|r| trusts_service(account, r, service).map(|g| (r, g)))
                     .collect()
             });
+        // a path whose requests are about "any resource" or "the target" only: a principal that
+        // may make them on any resource, whatever the target, gets one edge to the path's hub
+        let hubbable = path.target.kind != TargetKind::Own
+            && path.target.assumable_by_self != Some(true)
+            && path
+                .required
+                .iter()
+                .all(|r| matches!(r.resource, ResourceRef::Any | ResourceRef::Target));
+        let mut hub: Option<petgraph::graph::NodeIndex> = None;
         for p in 0..account.principals.len() {
             // cheap filter: every required action must be allowed at least conditionally
             let own = rights.of(p);
@@ -237,6 +246,45 @@ pub fn add_escalation_edges(
                     continue;
                 }
             }
+            if hubbable {
+                // no request names the target: one decision holds for every target
+                let target_free = path.required.iter().all(|r| r.resource == ResourceRef::Any);
+                let grounds = if target_free {
+                    check(account, rights, p, path, None)
+                } else {
+                    ids.iter()
+                        .map(|id| id.and_then(|id| rights.anywhere(account, p, id)))
+                        .collect::<Option<Vec<StatementRef>>>()
+                        .map(|statements| Grounds {
+                            condition_keys: Vec::new(),
+                            statements,
+                            inconclusive: path.needs_existing.clone(),
+                        })
+                };
+                if target_free && grounds.is_none() {
+                    continue;
+                }
+                if let Some(grounds) = grounds {
+                    let to = match hub {
+                        Some(h) => h,
+                        None => {
+                            let h = add_hub(graph, account, path, service_roles.as_deref());
+                            hub = Some(h);
+                            h
+                        }
+                    };
+                    let from = graph.node(Node::Principal(p));
+                    graph.graph.add_edge(
+                        from,
+                        to,
+                        Edge::Escalation {
+                            path: path.id.clone(),
+                            grounds,
+                        },
+                    );
+                    continue;
+                }
+            }
             for (node, grounds) in targets(account, rights, p, path, service_roles.as_deref()) {
                 let from = graph.node(Node::Principal(p));
                 let to = graph.node(node);
@@ -248,6 +296,61 @@ pub fn add_escalation_edges(
             }
         }
     }
+}
+
+/// The hub of a path: edges from it to every target that meets the path's target-side
+/// prerequisites (service trust, instance profile).
+fn add_hub(
+    graph: &mut PermissionGraph,
+    account: &Account,
+    path: &EscalationPath,
+    service_roles: Option<&[(PrincipalIdx, Grounds)]>,
+) -> petgraph::graph::NodeIndex {
+    let hub = graph.node(Node::PathTargets(path.id.clone()));
+    let plain = Grounds {
+        condition_keys: Vec::new(),
+        statements: Vec::new(),
+        inconclusive: None,
+    };
+    let targets: Vec<(Node, Grounds)> = match path.target.kind {
+        TargetKind::Own => Vec::new(),
+        TargetKind::Role => {
+            let roles: Vec<(PrincipalIdx, Grounds)> = match service_roles {
+                Some(list) => list.to_vec(),
+                None => (0..account.principals.len())
+                    .filter(|&r| account.principals[r].kind == PrincipalType::Role)
+                    .map(|r| (r, plain.clone()))
+                    .collect(),
+            };
+            roles
+                .into_iter()
+                .filter(|(r, _)| {
+                    path.target.needs_instance_profile != Some(true)
+                        || !account.principals[*r].signals.instance_profiles.is_empty()
+                })
+                .map(|(r, g)| (Node::Principal(r), g))
+                .collect()
+        }
+        TargetKind::User => (0..account.principals.len())
+            .filter(|&u| account.principals[u].kind == PrincipalType::User)
+            .map(|u| (Node::Principal(u), plain.clone()))
+            .collect(),
+        TargetKind::Group => (0..account.groups.len())
+            .map(|g| (Node::Group(g), plain.clone()))
+            .collect(),
+    };
+    for (node, grounds) in targets {
+        let to = graph.node(node);
+        graph.graph.add_edge(
+            hub,
+            to,
+            Edge::Escalation {
+                path: path.id.clone(),
+                grounds,
+            },
+        );
+    }
+    hub
 }
 
 /// The targets `p` reaches by taking `path`, with the grounds of each.

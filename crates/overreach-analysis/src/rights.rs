@@ -23,10 +23,17 @@ pub struct Rights {
     principals: Vec<Arc<EffectiveSummary>>,
     universe: usize,
     /// (group, boundary, service-linked) -> the group's policies under those limits.
-    groups: Mutex<HashMap<(GroupIdx, Option<PolicyIdx>, bool), Arc<EffectiveSummary>>>,
+    groups: Mutex<HashMap<GroupKey, Arc<EffectiveSummary>>>,
     /// (boundary, service-linked) -> everything, under those limits.
-    admins: Mutex<HashMap<(Option<PolicyIdx>, bool), Arc<EffectiveSummary>>>,
+    admins: Mutex<HashMap<LimitsKey, Arc<EffectiveSummary>>>,
 }
+
+/// A principal's limits: its permissions boundary, and whether SCPs apply (not to
+/// service-linked roles).
+type LimitsKey = (Option<PolicyIdx>, bool);
+
+/// A group under some limits.
+type GroupKey = (GroupIdx, LimitsKey);
 
 /// The layers of one principal as policy indices.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -177,7 +184,7 @@ impl Rights {
         g: GroupIdx,
     ) -> Arc<EffectiveSummary> {
         let p = &account.principals[principal];
-        let key = (g, p.boundary, account.is_service_linked(principal));
+        let key = (g, (p.boundary, account.is_service_linked(principal)));
         if let Some(hit) = self.groups.lock().ok().and_then(|c| c.get(&key).cloned()) {
             return hit;
         }

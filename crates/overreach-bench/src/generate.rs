@@ -305,7 +305,7 @@ fn role_name(seed: u64, j: usize, teams: usize) -> (String, String) {
         RoleKind::Ci => (format!("ci-{team}-{app}-deploy-{j}"), "/ci/".into()),
         RoleKind::Human => (format!("{team}-{}-{j}", human_level(seed, j)), "/".into()),
         RoleKind::Agent => {
-            let prefix = if j % 3 == 0 { "kiro" } else { "agent" };
+            let prefix = if j.is_multiple_of(3) { "kiro" } else { "agent" };
             (format!("{prefix}-{team}-{j}"), "/agents/".into())
         }
         RoleKind::CrossAccount => (format!("xacct-{team}-audit-{j}"), "/".into()),
@@ -582,7 +582,7 @@ impl Plan {
             1 => "ci-deployers".into(),
             _ => {
                 let t = (g - 2) / 2;
-                if (g - 2) % 2 == 0 {
+                if (g - 2).is_multiple_of(2) {
                     format!("{}-developers", team_name(t))
                 } else {
                     format!("{}-readonly", team_name(t))
@@ -1092,7 +1092,7 @@ fn build_group(p: &Plan, g: usize, counts: &mut Option<&mut Vec<u64>>) -> GroupD
             attached.extend(p.pick_cat(&mut rng, PolCat::Deploy));
             attached.extend(p.aws("AmazonEC2ContainerRegistryPowerUser"));
         }
-        _ if (g - 2) % 2 == 0 => {
+        _ if (g - 2).is_multiple_of(2) => {
             for _ in 0..rng.between(1, 3) {
                 let cat = *rng.pick(&[
                     PolCat::AppData,
@@ -1348,7 +1348,7 @@ fn build_role(p: &Plan, j: usize, counts: &mut Option<&mut Vec<u64>>) -> RoleDet
             attached.extend(p.aws("AdministratorAccess"));
         }
         RoleKind::Anyone => {
-            trust_doc = if j % 2 == 0 {
+            trust_doc = if j.is_multiple_of(2) {
                 trust(vec![
                     json!({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}),
                 ])
@@ -1615,8 +1615,8 @@ pub fn generate<W: Write>(spec: &Spec, out: W) -> io::Result<Stats> {
     }
     w.end_list()?;
     w.begin_list("Policies")?;
-    for i in 0..plan.customer {
-        w.item(&build_customer_policy(&plan, i, counts[i]))?;
+    for (i, &count) in counts.iter().enumerate().take(plan.customer) {
+        w.item(&build_customer_policy(&plan, i, count))?;
         stats.customer_policies += 1;
     }
     for k in 0..plan.aws.len() {

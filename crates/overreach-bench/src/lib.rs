@@ -65,3 +65,62 @@ pub fn write_accounts(
     std::fs::write(dir.join("overreach.toml"), generate::config_toml())?;
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small(seed: u64) -> Vec<u8> {
+        let spec = Spec {
+            size: Size::Small,
+            seed,
+            account_id: generate::account_ids(1)[0].clone(),
+            others: Vec::new(),
+        };
+        let mut out = Vec::new();
+        generate::generate(&spec, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn deterministic_and_loadable() {
+        let a = small(7);
+        assert_eq!(a, small(7), "same seed, same bytes");
+        assert_ne!(a, small(8));
+        let snap = overreach_snapshot::Snapshot::from_slice(&a).unwrap();
+        assert_eq!((snap.users.len(), snap.roles.len()), (50, 100));
+        // AWS managed policies come with their documents, customer ones with every version
+        let admin = snap
+            .policy("arn:aws:iam::aws:policy/AdministratorAccess")
+            .unwrap();
+        assert!(
+            admin
+                .default_version()
+                .and_then(|v| v.document.as_ref())
+                .is_some()
+        );
+        let text = String::from_utf8(a).unwrap();
+        for needle in [
+            "NotAction",
+            "\"Deny\"",
+            "aws:MultiFactorAuthPresent",
+            "aws:SourceIp",
+            "oidc-provider/token.actions.githubusercontent.com",
+            "lambda.amazonaws.com",
+            "PermissionsBoundaryArn",
+            "declared-role",
+            "iam:CreateAccessKey",
+            "iam:AttachUserPolicy",
+            "${aws:username}",
+            "\"AWS\": \"arn:aws:iam::111122223333:root\"",
+        ] {
+            assert!(text.contains(needle), "missing {needle}");
+        }
+    }
+
+    #[test]
+    fn config_parses() {
+        overreach_analysis::config::Config::parse(&generate::config_toml(), "overreach.toml")
+            .unwrap();
+    }
+}

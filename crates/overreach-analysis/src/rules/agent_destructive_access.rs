@@ -185,7 +185,7 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         "agent can run {total} destructive actions without an MFA or tag guard (e.g. {})",
         examples.join(", ")
     );
-    f.excess = groups;
+    f.set_excess(groups);
     out.push(f);
 }
 

@@ -79,7 +79,7 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         "holds {} beyond `{role}`{via}",
         describe_excess(ctx.catalog, &excess)
     );
-    f.excess = groups;
+    f.set_excess(groups);
     out.push(f);
 }
 

@@ -121,6 +121,6 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         }
     );
     f.path = path;
-    f.excess = groups;
+    f.set_excess(groups);
     out.push(f);
 }

@@ -17,13 +17,13 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use overreach_analysis::account::Account;
-use overreach_analysis::analyze::{Context, Options, analyze, view};
-use overreach_analysis::declared::declare_all;
-use overreach_analysis::rules;
+use overreach_analysis::analyze::{Context, Options, PrincipalView, analyze};
 use overreach_analysis::config::{Baselines, Config};
+use overreach_analysis::declared::declare_all;
 use overreach_analysis::graph::PermissionGraph;
 use overreach_analysis::privesc::{PathCatalog, add_escalation_edges};
 use overreach_analysis::rights::Rights;
+use overreach_analysis::rules;
 use overreach_analysis::suppress::Suppressions;
 use overreach_bench::{Size, write_accounts};
 use overreach_policy::{Catalog, ManagedPolicies};
@@ -37,7 +37,9 @@ fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
     if argv.get(1).map(String::as_str) == Some("--worker") {
         let (Some(file), Some(config)) = (argv.get(2), argv.get(3)) else {
-            eprintln!("bench --worker FILE CONFIG [--rules-breakdown] [--rules-sample N] [--no-analyze]");
+            eprintln!(
+                "bench --worker FILE CONFIG [--rules-breakdown] [--rules-sample N] [--no-analyze]"
+            );
             return ExitCode::from(2);
         };
         let flag = |f: &str| argv.iter().any(|a| a == f);
@@ -48,7 +50,14 @@ fn main() -> ExitCode {
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
         let breakdown = flag("--rules-breakdown");
-        return match worker(Path::new(file), Path::new(config), breakdown, sample, !flag("--no-analyze"), !flag("--no-escalation")) {
+        return match worker(
+            Path::new(file),
+            Path::new(config),
+            breakdown,
+            sample,
+            !flag("--no-analyze"),
+            !flag("--no-escalation"),
+        ) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("bench worker: {e}");
@@ -125,15 +134,25 @@ fn parse_args() -> Res<Args> {
             "--rules-breakdown" => a.rules_breakdown = true,
             "--rules-sample" => {
                 a.rules_breakdown = true;
-                a.rules_sample = value("--rules-sample")?.parse().map_err(|e| format!("--rules-sample: {e}"))?;
+                a.rules_sample = value("--rules-sample")?
+                    .parse()
+                    .map_err(|e| format!("--rules-sample: {e}"))?;
             }
             "--no-analyze" => a.analyze = false,
             "--no-escalation" => {
                 a.escalation = false;
                 a.analyze = false;
             }
-            "--mem-limit-gib" => a.mem_limit_gib = value("--mem-limit-gib")?.parse().map_err(|e| format!("--mem-limit-gib: {e}"))?,
-            "--timeout-secs" => a.timeout_secs = value("--timeout-secs")?.parse().map_err(|e| format!("--timeout-secs: {e}"))?,
+            "--mem-limit-gib" => {
+                a.mem_limit_gib = value("--mem-limit-gib")?
+                    .parse()
+                    .map_err(|e| format!("--mem-limit-gib: {e}"))?
+            }
+            "--timeout-secs" => {
+                a.timeout_secs = value("--timeout-secs")?
+                    .parse()
+                    .map_err(|e| format!("--timeout-secs: {e}"))?
+            }
             "--json" => a.json = Some(PathBuf::from(value("--json")?)),
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
@@ -280,7 +299,10 @@ fn run_external(args: &Args, program: &Path, rest: &[&str], log: &Path) -> Res<E
         .and_then(|v| v.trim().parse().ok());
     let status = text
         .lines()
-        .find(|l| l.contains("Command terminated by signal") || l.contains("Command exited with non-zero status"))
+        .find(|l| {
+            l.contains("Command terminated by signal")
+                || l.contains("Command exited with non-zero status")
+        })
         .map(|l| l.trim().to_string())
         .unwrap_or(status);
     Ok(External {
@@ -321,11 +343,25 @@ fn bench_size(args: &Args, size: Size) -> Res<SizeResult> {
     let mut stages = Vec::new();
     if !file.exists() || !config_path.exists() {
         let start = Instant::now();
-        let written = write_accounts(size, args.seed, 1, &file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let written = write_accounts(size, args.seed, 1, &file)
+            .map_err(|e| format!("{}: {e}", file.display()))?;
         let secs = start.elapsed().as_secs_f64();
-        let note = written.first().map(|(_, s)| format!("{} users, {} groups, {} roles, {} + {} policies", s.users, s.groups, s.roles, s.customer_policies, s.aws_policies)).unwrap_or_default();
+        let note = written
+            .first()
+            .map(|(_, s)| {
+                format!(
+                    "{} users, {} groups, {} roles, {} + {} policies",
+                    s.users, s.groups, s.roles, s.customer_policies, s.aws_policies
+                )
+            })
+            .unwrap_or_default();
         eprintln!("  generated in {secs:.2} s: {note}");
-        stages.push(Stage { name: "generate (gen-account; not part of any total)".into(), secs, peak_kib: None, note });
+        stages.push(Stage {
+            name: "generate (gen-account; not part of any total)".into(),
+            secs,
+            peak_kib: None,
+            note,
+        });
     }
     let bytes = std::fs::metadata(&file).map_err(|e| e.to_string())?.len();
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
@@ -363,13 +399,33 @@ fn bench_size(args: &Args, size: Size) -> Res<SizeResult> {
             let e = run_external(
                 args,
                 &args.overreach,
-                &["scan", "--snapshot", &file_s, "--config", &config_s, "--format", &out_arg, "--fail-on", "never", "--as-of", "2026-11-24"],
+                &[
+                    "scan",
+                    "--snapshot",
+                    &file_s,
+                    "--config",
+                    &config_s,
+                    "--format",
+                    &out_arg,
+                    "--fail-on",
+                    "never",
+                    "--as-of",
+                    "2026-11-24",
+                ],
                 &dir.join("overreach-scan.log"),
             )?;
-            eprintln!("  overreach scan (end to end)              {:>9.3} s   peak RSS {} ({})", e.secs, fmt_kib(e.max_rss_kib), e.status);
+            eprintln!(
+                "  overreach scan (end to end)              {:>9.3} s   peak RSS {} ({})",
+                e.secs,
+                fmt_kib(e.max_rss_kib),
+                e.status
+            );
             Some(e)
         } else {
-            eprintln!("  {} not found: build it with `cargo build --release -p overreach-cli`", args.overreach.display());
+            eprintln!(
+                "  {} not found: build it with `cargo build --release -p overreach-cli`",
+                args.overreach.display()
+            );
             None
         }
     } else {
@@ -384,8 +440,18 @@ fn bench_size(args: &Args, size: Size) -> Res<SizeResult> {
                 let _ = std::fs::create_dir_all(&out);
                 let out_s = out.display().to_string();
                 eprintln!("  running cloudsplaining scan …");
-                let e = run_external(args, &bin, &["scan", "--input-file", &file_s, "--output", &out_s], &dir.join("cloudsplaining.log"))?;
-                eprintln!("  cloudsplaining scan (end to end)         {:>9.3} s   peak RSS {} ({})", e.secs, fmt_kib(e.max_rss_kib), e.status);
+                let e = run_external(
+                    args,
+                    &bin,
+                    &["scan", "--input-file", &file_s, "--output", &out_s],
+                    &dir.join("cloudsplaining.log"),
+                )?;
+                eprintln!(
+                    "  cloudsplaining scan (end to end)         {:>9.3} s   peak RSS {} ({})",
+                    e.secs,
+                    fmt_kib(e.max_rss_kib),
+                    e.status
+                );
                 Some(e)
             }
             None => {
@@ -413,17 +479,30 @@ fn bench_size(args: &Args, size: Size) -> Res<SizeResult> {
 
 /// Runs `program args` under `prlimit --as` (when present) and the timeout; returns its status
 /// and, when `capture` is set, its stdout lines (echoed to stderr as they come).
-fn run_limited(args: &Args, program: &Path, rest: &[&str], capture: bool) -> Res<(String, Vec<String>)> {
+fn run_limited(
+    args: &Args,
+    program: &Path,
+    rest: &[&str],
+    capture: bool,
+) -> Res<(String, Vec<String>)> {
     let mut cmd = if Path::new(PRLIMIT).exists() {
         let mut c = Command::new(PRLIMIT);
-        c.arg(format!("--as={}", args.mem_limit_gib * (1u64 << 30))).arg("--").arg(program);
+        c.arg(format!("--as={}", args.mem_limit_gib * (1u64 << 30)))
+            .arg("--")
+            .arg(program);
         c
     } else {
         Command::new(program)
     };
     cmd.args(rest).stdin(Stdio::null());
-    cmd.stdout(if capture { Stdio::piped() } else { Stdio::null() });
-    let mut child = cmd.spawn().map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+    cmd.stdout(if capture {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
     let reader = child.stdout.take().map(|out| {
         std::thread::spawn(move || {
             use std::io::BufRead;
@@ -473,7 +552,14 @@ fn describe(st: std::process::ExitStatus) -> String {
 }
 
 /// The worker: every in-process stage, one JSON line per stage on stdout.
-fn worker(file: &Path, config_path: &Path, rules_breakdown: bool, sample: usize, full: bool, escalation: bool) -> Res<()> {
+fn worker(
+    file: &Path,
+    config_path: &Path,
+    rules_breakdown: bool,
+    sample: usize,
+    full: bool,
+    escalation: bool,
+) -> Res<()> {
     let mut rec = Recorder {
         stages: Vec::new(),
         can_reset: reset_hwm(),
@@ -481,13 +567,27 @@ fn worker(file: &Path, config_path: &Path, rules_breakdown: bool, sample: usize,
     };
     let data = rec.time("read file", || std::fs::read(file));
     let data = data.map_err(|e| format!("{}: {e}", file.display()))?;
+    rec.time(
+        "parse floor, cold (first parse: allocator still growing)",
+        || serde_json::from_slice::<Snapshot>(&data).map(drop),
+    )
+    .map_err(|e| format!("parse: {e}"))?;
     let floor = rec.time("parse floor: serde_json::from_slice::<Snapshot>", || {
-        serde_json::from_slice::<Snapshot>(&data).map(|s| (s.users.len(), s.groups.len(), s.roles.len(), s.policies.len()))
+        serde_json::from_slice::<Snapshot>(&data).map(|s| {
+            (
+                s.users.len(),
+                s.groups.len(),
+                s.roles.len(),
+                s.policies.len(),
+            )
+        })
     });
     let (u, g, r, p) = floor.map_err(|e| format!("parse: {e}"))?;
     rec.note(format!("{u} users, {g} groups, {r} roles, {p} policies"));
-    rec.time("parse: Snapshot::from_slice (as the CLI)", || Snapshot::from_slice(&data).map(drop))
-        .map_err(|e| format!("parse: {e}"))?;
+    rec.time("parse: Snapshot::from_slice (as the CLI)", || {
+        Snapshot::from_slice(&data).map(drop)
+    })
+    .map_err(|e| format!("parse: {e}"))?;
     drop(data);
     let snapshot = rec.time("load: read + Snapshot::from_slice", || {
         std::fs::read(file)
@@ -495,17 +595,32 @@ fn worker(file: &Path, config_path: &Path, rules_breakdown: bool, sample: usize,
             .and_then(|b| Snapshot::from_slice(&b).map_err(|e| e.to_string()))
     })?;
     rec.time("catalogue + managed policies (embedded, once)", || {
-        (Catalog::embedded().len(), ManagedPolicies::embedded().version.len())
+        (
+            Catalog::embedded().len(),
+            ManagedPolicies::embedded().version.len(),
+        )
     });
     let catalog = Catalog::embedded();
     let account = rec.time("account model: Account::from_snapshot", || {
         Account::from_snapshot(&snapshot, ManagedPolicies::embedded())
     });
-    rec.note(format!("{} principals, {} policies", account.principals.len(), account.policies.len()));
-    let rights = rec.time("rights: Rights::compute", || Rights::compute(&account, catalog));
-    let mut graph = rec.time("graph: PermissionGraph::build", || PermissionGraph::build(&account, &rights));
+    rec.note(format!(
+        "{} principals, {} policies",
+        account.principals.len(),
+        account.policies.len()
+    ));
+    let rights = rec.time("rights: Rights::compute", || {
+        Rights::compute(&account, catalog)
+    });
+    let mut graph = rec.time("graph: PermissionGraph::build", || {
+        PermissionGraph::build(&account, &rights)
+    });
     let before = graph.graph.edge_count();
-    rec.note(format!("{} nodes, {} edges", graph.graph.node_count(), before));
+    rec.note(format!(
+        "{} nodes, {} edges",
+        graph.graph.node_count(),
+        before
+    ));
     if !escalation {
         return Ok(());
     }
@@ -513,30 +628,47 @@ fn worker(file: &Path, config_path: &Path, rules_breakdown: bool, sample: usize,
     rec.time("graph: add_escalation_edges", || {
         add_escalation_edges(&mut graph, &account, &rights, paths)
     });
-    rec.note(format!("+{} edges", graph.graph.edge_count().saturating_sub(before)));
+    rec.note(format!(
+        "+{} edges",
+        graph.graph.edge_count().saturating_sub(before)
+    ));
     let reach = rec.time("reach: graph.reach() for every principal", || {
-        let sizes: Vec<usize> = (0..account.principals.len()).map(|p| graph.reach(p).len()).collect();
+        let sizes: Vec<usize> = (0..account.principals.len())
+            .map(|p| graph.reach(p).len())
+            .collect();
         let total: usize = sizes.iter().sum();
         let max = sizes.iter().copied().max().unwrap_or(0);
         let with = sizes.iter().filter(|&&n| n > 0).count();
         (total, max, with)
     });
-    rec.note(format!("{} nodes reached in total, max {} from one principal, {} principals reach something", reach.0, reach.1, reach.2));
+    rec.note(format!(
+        "{} nodes reached in total, max {} from one principal, {} principals reach something",
+        reach.0, reach.1, reach.2
+    ));
 
     let text = std::fs::read_to_string(config_path).map_err(|e| e.to_string())?;
-    let (config, baselines) = rec.time("declared roles: Config::parse + Baselines::build", || {
-        let config = Config::parse(&text, &config_path.display().to_string()).map_err(|e| e.to_string())?;
-        let baselines = Baselines::build(&config, &BTreeMap::new(), catalog, ManagedPolicies::embedded())
+    let (config, baselines) =
+        rec.time("declared roles: Config::parse + Baselines::build", || {
+            let config = Config::parse(&text, &config_path.display().to_string())
+                .map_err(|e| e.to_string())?;
+            let baselines = Baselines::build(
+                &config,
+                &BTreeMap::new(),
+                catalog,
+                ManagedPolicies::embedded(),
+            )
             .map_err(|e| e.to_string())?;
-        Ok::<_, String>((config, baselines))
-    })?;
+            Ok::<_, String>((config, baselines))
+        })?;
     let options = Options {
         config_wins: false,
         today: Some("2026-11-24".into()),
         unused_days: 90,
     };
     if rules_breakdown {
-        rules_breakdown_stages(&mut rec, &snapshot, &account, &rights, &graph, &config, &baselines, &options, sample);
+        rules_breakdown_stages(
+            &mut rec, &snapshot, &account, &rights, &graph, &config, &baselines, &options, sample,
+        );
     }
     drop(graph);
     drop(rights);
@@ -545,17 +677,34 @@ fn worker(file: &Path, config_path: &Path, rules_breakdown: bool, sample: usize,
         return Ok(());
     }
     let analysis = rec.time("full analysis: analyze()", || {
-        analyze(&snapshot, &config, &baselines, &Suppressions::default(), &options)
+        analyze(
+            &snapshot,
+            &config,
+            &baselines,
+            &Suppressions::default(),
+            &options,
+        )
     });
     let groups: usize = analysis.findings.iter().map(|f| f.excess.len()).sum();
-    let listed: usize = analysis.findings.iter().flat_map(|f| &f.excess).map(|g| g.actions.len()).sum();
-    rec.note(format!("{} findings, {groups} excess groups, {listed} listed actions", analysis.findings.len()));
+    let listed: usize = analysis
+        .findings
+        .iter()
+        .flat_map(|f| &f.excess)
+        .map(|g| g.actions.len())
+        .sum();
+    rec.note(format!(
+        "{} findings, {groups} excess groups, {listed} listed actions",
+        analysis.findings.len()
+    ));
     Ok(())
 }
 
 /// Times `analyze::view` and each rule separately over every principal, dropping findings
 /// after each principal (so memory stays that of one principal's findings).
-#[allow(clippy::too_many_arguments, reason = "a benchmark stage over the pipeline's parts")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "a benchmark stage over the pipeline's parts"
+)]
 fn rules_breakdown_stages(
     rec: &mut Recorder,
     snapshot: &Snapshot,
@@ -567,7 +716,9 @@ fn rules_breakdown_stages(
     options: &Options,
     sample: usize,
 ) {
-    let declared = rec.time("declarations: declare_all", || declare_all(account, config, options.config_wins));
+    let declared = rec.time("declarations: declare_all", || {
+        declare_all(account, config, options.config_wins)
+    });
     let ctx = Context {
         account,
         snapshot,
@@ -589,15 +740,22 @@ fn rules_breakdown_stages(
     let mut peak_principal = (0.0f64, 0usize);
     rec.flush();
     let all = account.principals.len();
-    let step = if sample == 0 || sample >= all { 1 } else { all.div_ceil(sample) };
+    let step = if sample == 0 || sample >= all {
+        1
+    } else {
+        all.div_ceil(sample)
+    };
     let chosen: Vec<usize> = (0..all).step_by(step).collect();
     let can = rec.can_reset && reset_hwm();
     let start = Instant::now();
     for &p in &chosen {
         let t = Instant::now();
-        let v = view(&ctx, p);
+        let v = PrincipalView {
+            idx: p,
+            tree: graph.reach_tree(p),
+        };
         view_secs += t.elapsed().as_secs_f64();
-        holders += v.holders.len();
+        holders += v.tree.order.len() + 1;
         let mut findings = Vec::new();
         for (i, rule) in rules::RULES.iter().enumerate() {
             let t = Instant::now();
@@ -618,13 +776,18 @@ fn rules_breakdown_stages(
     let total = start.elapsed().as_secs_f64();
     let peak = if can { Some(vm_hwm_kib()) } else { None };
     let mut emit = |name: String, secs: f64, note: String| {
-        rec.stages.push(Stage { name, secs, peak_kib: peak, note });
+        rec.stages.push(Stage {
+            name,
+            secs,
+            peak_kib: peak,
+            note,
+        });
         if let Some(st) = rec.stages.last() {
             print_stage(st);
         }
     };
     emit(
-        "rules breakdown: analyze::view (every principal)".into(),
+        "rules breakdown: reach tree (every principal)".into(),
         view_secs,
         format!("{holders} holders in all views"),
     );
@@ -632,7 +795,10 @@ fn rules_breakdown_stages(
         emit(
             format!("rules breakdown: {}", rule.id),
             secs[i],
-            format!("{} findings, {} excess groups, {} listed actions", found[i], groups[i], listed[i]),
+            format!(
+                "{} findings, {} excess groups, {} listed actions",
+                found[i], groups[i], listed[i]
+            ),
         );
     }
     emit(
@@ -641,9 +807,17 @@ fn rules_breakdown_stages(
         format!(
             "{} of {all} principals (every {step}th){}; slowest principal {:.3} s: {}",
             chosen.len(),
-            if step > 1 { format!(", × {step} ≈ {:.0} s for all", total * step as f64) } else { String::new() },
+            if step > 1 {
+                format!(", × {step} ≈ {:.0} s for all", total * step as f64)
+            } else {
+                String::new()
+            },
             peak_principal.0,
-            account.principals.get(peak_principal.1).map(|p| p.arn.as_str()).unwrap_or("")
+            account
+                .principals
+                .get(peak_principal.1)
+                .map(|p| p.arn.as_str())
+                .unwrap_or("")
         ),
     );
 }

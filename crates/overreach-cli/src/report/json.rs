@@ -93,6 +93,8 @@ pub struct FindingEntry {
     pub declared_role: Option<String>,
     pub message: String,
     pub excess: Vec<ExcessEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excess_groups_omitted: Option<usize>,
     pub path: Vec<HopEntry>,
     pub suppressed: bool,
     pub suppression: Option<SuppressionEntry>,
@@ -210,6 +212,7 @@ pub fn finding(f: &Finding) -> FindingEntry {
                     .collect(),
             })
             .collect(),
+        excess_groups_omitted: (f.excess_omitted > 0).then_some(f.excess_omitted),
         path: f.path.iter().map(hop).collect(),
         suppressed: f.is_suppressed(),
         suppression: f.suppression.as_ref().map(|s| SuppressionEntry {

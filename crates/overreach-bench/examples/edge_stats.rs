@@ -1,0 +1,50 @@
+//! Counts the permission graph's edges by kind and escalation path for one account, to see
+//! where graph size comes from: `cargo run --release -p overreach-bench --example edge_stats -- FILE`.
+
+use std::collections::BTreeMap;
+
+use overreach_analysis::account::Account;
+use overreach_analysis::graph::{Edge, Node, PermissionGraph};
+use overreach_analysis::privesc::{PathCatalog, add_escalation_edges};
+use overreach_analysis::rights::Rights;
+use overreach_policy::{Catalog, ManagedPolicies};
+use overreach_snapshot::Snapshot;
+use petgraph::visit::EdgeRef;
+
+fn main() -> Result<(), String> {
+    let path = std::env::args()
+        .nth(1)
+        .ok_or("usage: edge_stats SNAPSHOT")?;
+    let bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
+    let snapshot = Snapshot::from_slice(&bytes).map_err(|e| e.to_string())?;
+    let account = Account::from_snapshot(&snapshot, ManagedPolicies::embedded());
+    let rights = Rights::compute(&account, Catalog::embedded());
+    let mut graph = PermissionGraph::build(&account, &rights);
+    let paths = PathCatalog::embedded().map_err(str::to_string)?;
+    add_escalation_edges(&mut graph, &account, &rights, paths);
+    let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
+    for e in graph.graph.edge_references() {
+        let from_hub = matches!(
+            graph.graph[e.source()],
+            Node::PathTargets(_) | Node::AccountRoot
+        );
+        let key = match e.weight() {
+            Edge::MemberOf => "member-of".to_string(),
+            Edge::Attached { .. } => "attached".to_string(),
+            Edge::CanAssume { .. } => {
+                format!("can-assume{}", if from_hub { " (from hub)" } else { "" })
+            }
+            Edge::Escalation { path, .. } => format!(
+                "escalation {path}{}",
+                if from_hub { " (from hub)" } else { "" }
+            ),
+        };
+        *by_kind.entry(key).or_default() += 1;
+    }
+    let mut rows: Vec<_> = by_kind.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1));
+    for (k, n) in rows.iter().take(25) {
+        println!("{n:>9}  {k}");
+    }
+    Ok(())
+}
