@@ -68,6 +68,39 @@ pub struct Context<'a> {
     pub options: &'a Options,
     /// The catalogue.
     pub catalog: &'a Catalog,
+    /// Memo of per-holder sets that depend only on the holder's (shared) rights and a tag
+    /// (e.g. the declared role): rules ask it for every principal that reaches the holder.
+    pub memo: Memo,
+}
+
+/// Sets computed once per (shared rights, tag).
+#[derive(Debug, Default)]
+pub struct Memo {
+    sets: std::sync::Mutex<
+        std::collections::HashMap<(usize, String), Arc<overreach_policy::ActionSet>>,
+    >,
+}
+
+impl Memo {
+    /// The set for `holder` and `tag`, computed by `f` the first time.
+    pub fn get(
+        &self,
+        holder: &Holder,
+        tag: &str,
+        f: impl FnOnce() -> overreach_policy::ActionSet,
+    ) -> Arc<overreach_policy::ActionSet> {
+        // INVARIANT: the key's pointer stays valid while the analysis runs: `Rights` keeps every
+        // shared summary alive
+        let key = (holder.rights_key(), tag.to_string());
+        if let Some(hit) = self.sets.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return hit;
+        }
+        let set = Arc::new(f());
+        if let Ok(mut m) = self.sets.lock() {
+            m.insert(key, Arc::clone(&set));
+        }
+        set
+    }
 }
 
 /// Rights a principal holds or reaches.
@@ -215,6 +248,7 @@ pub fn analyze(
         declared: &declared,
         options,
         catalog,
+        memo: Memo::default(),
     };
     let mut findings = Vec::new();
     for p in 0..account.principals.len() {

@@ -42,7 +42,7 @@ fn main() -> Result<(), String> {
         *by_kind.entry(key).or_default() += 1;
     }
     let mut rows: Vec<_> = by_kind.into_iter().collect();
-    rows.sort_by(|a, b| b.1.cmp(&a.1));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1));
     for (k, n) in rows.iter().take(25) {
         println!("{n:>9}  {k}");
     }

@@ -24,7 +24,8 @@ const TEXT_LIMIT: u64 = 16 << 20;
 /// is broken near its start is refused without reading gigabytes into memory.
 pub fn load_snapshot(path: &Path) -> anyhow::Result<Snapshot> {
     let invalid = |e: overreach_snapshot::LoadError| anyhow::anyhow!("`{}`: {e}", path.display());
-    let file = open_regular(path, "the snapshot")?;
+    // the snapshot may be a pipe the user chose (`/dev/stdin`, `<(aws iam ...)`)
+    let file = open_input(path, "the snapshot", true)?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut reader = std::io::BufReader::with_capacity(PREFIX, file);
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(PREFIX) + 1);
@@ -51,7 +52,7 @@ pub fn load_snapshot(path: &Path) -> anyhow::Result<Snapshot> {
             )
             .map_err(|_| {
                 anyhow::anyhow!(
-                    "`{}` is too large to load into memory ({size} bytes)",
+                    "`{}` is too large to load into memory ({size} bytes)\n  hint: overreach holds the snapshot in memory while it parses it; run it where at least twice the file's size is free",
                     path.display()
                 )
             })?;
@@ -62,12 +63,14 @@ pub fn load_snapshot(path: &Path) -> anyhow::Result<Snapshot> {
     Snapshot::from_slice(&bytes).map_err(invalid)
 }
 
-/// Opens a regular file (a FIFO or a device would block or never end).
-fn open_regular(path: &Path, what: &str) -> anyhow::Result<std::fs::File> {
+/// Opens an input file. Files named inside other inputs (baseline policies of a
+/// configuration) must be regular files: a FIFO or a device there would block or never end.
+/// The snapshot itself may be a pipe, because the user chose it.
+fn open_input(path: &Path, what: &str, allow_pipes: bool) -> anyhow::Result<std::fs::File> {
     // stat before open: opening a FIFO blocks until something writes to it
     let meta = std::fs::metadata(path)
         .with_context(|| format!("cannot read {what} `{}`", path.display()))?;
-    if !meta.is_file() {
+    if meta.is_dir() || (!allow_pipes && !meta.is_file()) {
         bail!(
             "{what} `{}` is not a regular file: give a file, not a pipe, device or folder",
             path.display()
@@ -79,7 +82,7 @@ fn open_regular(path: &Path, what: &str) -> anyhow::Result<std::fs::File> {
 /// Reads a small text file (configuration, suppressions, baseline policy): a regular file, at
 /// most 16 MiB, UTF-8 (the error names the line and column of the first bad byte).
 pub fn read_text(path: &Path, what: &str) -> anyhow::Result<String> {
-    let file = open_regular(path, what)?;
+    let file = open_input(path, what, false)?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > TEXT_LIMIT {
         bail!(

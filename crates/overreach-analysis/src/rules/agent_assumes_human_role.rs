@@ -32,6 +32,9 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     if ctx.declared[view.idx].kind.kind != PrincipalKind::Agent {
         return;
     }
+    // one finding per agent: the human roles it can reach, the nearest one's path as evidence
+    let mut reached: Vec<(String, bool)> = Vec::new();
+    let mut evidence: Option<(Vec<crate::finding::Hop>, String)> = None;
     for &(node, conditional) in &view.tree.order {
         let crate::graph::Node::Principal(q) = ctx.graph.graph[node] else {
             continue;
@@ -39,7 +42,6 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         if ctx.declared[q].kind.kind != PrincipalKind::Human {
             continue;
         }
-        let label = ctx.account.principals[q].arn.clone();
         let via: Vec<crate::finding::Hop> = view
             .tree
             .path_to(node)
@@ -50,21 +52,42 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         if !hops_hold_for_agent(ctx, view.idx, &via) {
             continue;
         }
-        let mut f = start(ctx, view, RULE.id, &label);
-        f.severity = Severity::High;
-        f.confidence = if conditional {
-            Confidence::Medium
-        } else {
-            Confidence::High
-        };
-        f.message = format!(
-            "agent can assume `{}`, declared human ({})",
-            super::exceeds_declared_role::short(&label),
-            ctx.declared[q].kind.source
-        );
-        f.path = via;
-        out.push(f);
+        if evidence.is_none() {
+            evidence = Some((via, ctx.declared[q].kind.source.clone()));
+        }
+        reached.push((ctx.account.principals[q].arn.clone(), conditional));
     }
+    let Some((path, why)) = evidence else { return };
+    let mut f = start(ctx, view, RULE.id, "");
+    f.severity = Severity::High;
+    f.confidence = if reached.iter().any(|(_, c)| !c) {
+        Confidence::High
+    } else {
+        Confidence::Medium
+    };
+    let names: Vec<&str> = reached
+        .iter()
+        .take(3)
+        .map(|(arn, _)| super::exceeds_declared_role::short(arn))
+        .collect();
+    let more = reached.len().saturating_sub(names.len());
+    f.message = format!(
+        "agent can assume {} declared human ({}): `{}`{}",
+        if reached.len() == 1 {
+            "a role".to_string()
+        } else {
+            format!("{} roles", reached.len())
+        },
+        why,
+        names.join("`, `"),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    );
+    f.path = path;
+    out.push(f);
 }
 
 /// Can an agent take every assume hop of `via`? The first hop is made by the agent itself, the

@@ -35,13 +35,16 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     };
     // what a holder has beyond the baseline, each grant judged on its own resources
     let beyond = |holder: &Holder| {
-        let mut set = ActionSet::empty(ctx.catalog.len());
-        for grant in &holder.rights.grants {
-            set.union_with(
-                &baseline.excess(&grant.allowed.union(&grant.conditional), &grant.resources),
-            );
-        }
-        set
+        let set = ctx.memo.get(holder, &format!("excess:{role}"), || {
+            let mut set = ActionSet::empty(ctx.catalog.len());
+            for grant in &holder.rights.grants {
+                set.union_with(
+                    &baseline.excess(&grant.allowed.union(&grant.conditional), &grant.resources),
+                );
+            }
+            set
+        });
+        (*set).clone()
     };
     let shares = attribute(ctx, view, beyond);
     if shares.is_empty() {

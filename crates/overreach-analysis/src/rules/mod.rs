@@ -116,7 +116,11 @@ pub(crate) fn groups_for(
         for (set, conditional) in [(&grant.allowed, false), (&grant.conditional, true)] {
             let part = set.intersection(share).difference(&listed);
             for id in part.ids() {
-                let level = catalog.level(id).unwrap_or(AccessLevel::Write);
+                // with a label of its own (destructive) the levels are not told apart
+                let level = match level_label {
+                    Some(_) => AccessLevel::Write,
+                    None => catalog.level(id).unwrap_or(AccessLevel::Write),
+                };
                 let entry = map
                     .entry((catalog.prefix_of(id).to_string(), level))
                     .or_default();

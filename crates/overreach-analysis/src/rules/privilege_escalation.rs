@@ -35,7 +35,9 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
             // its own rights are what it holds, not what it gains
             ActionSet::empty(ctx.catalog.len())
         } else {
-            granted(holder).difference(&held)
+            ctx.memo
+                .get(holder, "granted", || granted(holder))
+                .difference(&held)
         }
     });
     if shares.is_empty() {
@@ -101,8 +103,11 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
             HopKind::Escalation { path, .. } => format!("escalation `{path}`"),
             HopKind::Assume { .. } => format!("assume `{}`", short(&h.to)),
         })
-        .collect::<Vec<_>>()
-        .join(" then ");
+        .collect::<Vec<_>>();
+    // a path's hub and its target are one step for a reader
+    let mut steps = how;
+    steps.dedup();
+    let how = steps.join(" then ");
     let others = shares.len() - 1;
     f.message = format!(
         "can gain {total} actions it does not hold ({}), e.g. as `{}` via {how}{}",

@@ -729,6 +729,7 @@ fn rules_breakdown_stages(
         declared: &declared,
         options,
         catalog: Catalog::embedded(),
+        memo: Default::default(),
     };
     let n = rules::RULES.len();
     let mut secs = vec![0.0f64; n];
