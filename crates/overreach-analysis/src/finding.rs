@@ -145,10 +145,10 @@ pub struct ExcessGroup {
 }
 
 /// At most this many actions are listed per excess group; `count` has the full number.
-pub const MAX_ACTIONS_LISTED: usize = 25;
+pub const MAX_ACTIONS_LISTED: usize = 10;
 
 /// At most this many excess groups are kept per finding (the most severe, then the largest).
-pub const MAX_GROUPS_LISTED: usize = 40;
+pub const MAX_GROUPS_LISTED: usize = 20;
 
 impl Finding {
     /// Keeps the [`MAX_GROUPS_LISTED`] most severe excess groups (permissions management,
