@@ -115,6 +115,23 @@ pub fn read_text(path: &Path, what: &str) -> anyhow::Result<String> {
     })
 }
 
+/// Loads a snapshot and the declared roles, and analyses them with default options and no
+/// suppressions (for `explain` and `graph`, which answer questions rather than report).
+pub fn analyze_with_defaults(
+    snapshot: &Path,
+    config: Option<&Path>,
+) -> anyhow::Result<overreach_analysis::analyze::Analysis> {
+    let snapshot = load_snapshot(snapshot)?;
+    let declarations = load_config(config)?;
+    Ok(overreach_analysis::analyze::analyze(
+        &snapshot,
+        &declarations.config,
+        &declarations.baselines,
+        &Suppressions::default(),
+        &overreach_analysis::analyze::Options::default(),
+    ))
+}
+
 /// The declared roles and their baselines.
 #[derive(Debug, Default)]
 pub struct Declarations {

@@ -5,9 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use overreach_analysis::analyze::{Options, analyze};
 use overreach_analysis::explain::explain;
-use overreach_analysis::suppress::Suppressions;
 use overreach_policy::eval::Outcome as Decided;
 use serde_json::json;
 
@@ -81,15 +79,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<Outcome> {
             args.action
         );
     }
-    let snapshot = input::load_snapshot(&args.snapshot)?;
-    let declarations = input::load_config(args.config.as_deref())?;
-    let analysis = analyze(
-        &snapshot,
-        &declarations.config,
-        &declarations.baselines,
-        &Suppressions::default(),
-        &Options::default(),
-    );
+    let analysis = input::analyze_with_defaults(&args.snapshot, args.config.as_deref())?;
     let Some(p) = analysis.account.find_principal(&args.principal) else {
         bail!(
             "no principal `{}` in `{}`: give an ARN, `user/NAME` or `role/NAME`",

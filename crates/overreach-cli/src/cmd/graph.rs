@@ -7,9 +7,8 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::{Args, ValueEnum};
-use overreach_analysis::analyze::{Analysis, Options, analyze, node_label};
+use overreach_analysis::analyze::{Analysis, node_label};
 use overreach_analysis::graph::{Edge, Node};
-use overreach_analysis::suppress::Suppressions;
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 
@@ -48,15 +47,7 @@ pub enum Format {
 
 /// Runs `overreach graph`.
 pub fn run(args: &GraphArgs) -> anyhow::Result<Outcome> {
-    let snapshot = input::load_snapshot(&args.snapshot)?;
-    let declarations = input::load_config(None)?;
-    let analysis = analyze(
-        &snapshot,
-        &declarations.config,
-        &declarations.baselines,
-        &Suppressions::default(),
-        &Options::default(),
-    );
+    let analysis = input::analyze_with_defaults(&args.snapshot, None)?;
     let g = &analysis.graph.graph;
     let edges: BTreeSet<EdgeIndex> = match &args.principal {
         Some(query) => {
