@@ -336,6 +336,47 @@ fn fetch_matches_what_was_created_through_library_and_cli() {
     assert_eq!(from_cli.roles, from_library.roles);
     assert_eq!(from_cli.policies, from_library.policies);
     assert_eq!(from_cli.credential_signals, from_library.credential_signals);
+
+    // a live scan: fetch and analyse in one command, the snapshot saved on the side
+    let saved = dir.path().join("saved.json");
+    let scan = overreach()
+        .args([
+            "scan",
+            "--endpoint-url",
+            &moto.url(),
+            "--max-attempts",
+            "1",
+            "--fail-on",
+            "never",
+            "--format",
+            "json",
+        ])
+        .arg("--save-snapshot")
+        .arg(&saved)
+        .assert()
+        .code(0);
+    let report: Value = serde_json::from_slice(&scan.get_output().stdout).unwrap();
+    assert_eq!(
+        report["summary"]["principals"].as_u64().unwrap() as usize,
+        from_library.users.len() + from_library.roles.len()
+    );
+    let saved_snapshot = load(&saved);
+    assert_eq!(saved_snapshot.users, from_library.users);
+    assert_eq!(saved_snapshot.roles, from_library.roles);
+    // no secret in any output of the run: report, logs, saved snapshot
+    let outputs = [
+        String::from_utf8_lossy(&scan.get_output().stdout).into_owned(),
+        String::from_utf8_lossy(&scan.get_output().stderr).into_owned(),
+        std::fs::read_to_string(&saved).unwrap(),
+    ];
+    for secret in manifest["secrets"].as_array().unwrap() {
+        let secret = secret.as_str().unwrap();
+        assert!(
+            outputs.iter().all(|o| !o.contains(secret)),
+            "a secret (`{}...`) leaked",
+            &secret[..4]
+        );
+    }
     eprintln!("fetch_matches_what_was_created: {:?}", started.elapsed());
 }
 

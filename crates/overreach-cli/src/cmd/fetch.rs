@@ -34,21 +34,8 @@ pub struct FetchArgs {
     /// Where to write the snapshot (with `--org`: a directory, created if missing).
     #[arg(short, long, value_name = "PATH")]
     output: PathBuf,
-    /// The named profile of the shared AWS config files.
-    #[arg(long, value_name = "NAME")]
-    profile: Option<String>,
-    /// The region (IAM is global; defaults to the configured one, else us-east-1).
-    #[arg(long, value_name = "REGION")]
-    region: Option<String>,
-    /// A role to assume first, e.g. into the account to scan.
-    #[arg(long, value_name = "ARN")]
-    role_arn: Option<String>,
-    /// The external id that `--role-arn`'s trust policy requires.
-    #[arg(long, value_name = "ID", requires = "role_arn")]
-    external_id: Option<String>,
-    /// Send every call to this endpoint (an IAM-compatible API, e.g. for tests).
-    #[arg(long, value_name = "URL")]
-    endpoint_url: Option<String>,
+    #[command(flatten)]
+    aws: AwsArgs,
     /// Also fetch IAM access advisor data (service and action last accessed) per principal.
     #[arg(long)]
     last_accessed: bool,
@@ -70,6 +57,26 @@ pub struct FetchArgs {
     /// How many accounts (with `--org`) and how many per-principal calls run at once.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
+}
+
+/// How to reach AWS: shared by `fetch` and a live `scan`.
+#[derive(Debug, Args)]
+pub struct AwsArgs {
+    /// The named profile of the shared AWS config files.
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// The region (IAM is global; defaults to the configured one, else us-east-1).
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+    /// A role to assume first, e.g. into the account to scan.
+    #[arg(long, value_name = "ARN")]
+    role_arn: Option<String>,
+    /// The external id that `--role-arn`'s trust policy requires.
+    #[arg(long, value_name = "ID", requires = "role_arn")]
+    external_id: Option<String>,
+    /// Send every call to this endpoint (an IAM-compatible API, e.g. for tests).
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
     /// Attempts per API call, the first included (retries use adaptive backoff).
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
     max_attempts: u32,
@@ -79,6 +86,49 @@ pub struct FetchArgs {
     /// `adaptive` (after throttling, also slow the request rate) or `standard` (for tests).
     #[arg(long, value_name = "MODE", default_value = "adaptive", value_parser = parse_retry_mode, hide = true)]
     retry_mode: RetryMode,
+}
+
+impl AwsArgs {
+    fn options(&self) -> AwsOptions {
+        AwsOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            role_arn: self.role_arn.clone(),
+            external_id: self.external_id.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            max_attempts: self.max_attempts,
+            initial_backoff: Duration::from_millis(self.retry_backoff_ms),
+            retry_mode: self.retry_mode,
+            credentials: None,
+        }
+    }
+}
+
+/// Fetches one account into memory (a live `scan`): the same calls as `overreach fetch`, with
+/// failures recorded in the snapshot's `Errors`; Ctrl-C stops it.
+pub fn fetch_live(
+    aws: &AwsArgs,
+    last_accessed: bool,
+    include_org: bool,
+) -> anyhow::Result<overreach_snapshot::Snapshot> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    runtime.block_on(async {
+        let config = load_sdk_config(&aws.options()).await;
+        let options = FetchOptions {
+            last_accessed,
+            organization: include_org,
+            poll: PollConfig::default(),
+            ..FetchOptions::default()
+        };
+        let recorder = Recorder::new();
+        tokio::select! {
+            result = fetch_account(&config, &options, &recorder) => Ok(result?),
+            _ = tokio::signal::ctrl_c() => bail!("interrupted: nothing was analysed"),
+        }
+    })
 }
 
 /// Runs `overreach fetch`.
@@ -126,18 +176,7 @@ fn check_output(args: &FetchArgs) -> anyhow::Result<()> {
 }
 
 async fn fetch(args: &FetchArgs) -> anyhow::Result<Outcome> {
-    let aws = AwsOptions {
-        profile: args.profile.clone(),
-        region: args.region.clone(),
-        role_arn: args.role_arn.clone(),
-        external_id: args.external_id.clone(),
-        endpoint_url: args.endpoint_url.clone(),
-        max_attempts: args.max_attempts,
-        initial_backoff: Duration::from_millis(args.retry_backoff_ms),
-        retry_mode: args.retry_mode,
-        credentials: None,
-    };
-    let config = load_sdk_config(&aws).await;
+    let config = load_sdk_config(&args.aws.options()).await;
     let options = FetchOptions {
         last_accessed: args.last_accessed,
         organization: args.include_org,

@@ -18,6 +18,7 @@ use crate::{input, output, report};
   overreach scan --snapshot gaad.json --format table --format json=report.json
   overreach scan --snapshot gaad.json --format sarif=overreach.sarif --format markdown=comment.md
   overreach scan --snapshot gaad.json --suppressions accepted.toml --fail-on critical
+  overreach scan --profile prod --save-snapshot prod.json --format json=report.json   # live
   overreach scan --snapshot gaad.json --baseline last-week.json --fail-on-new --fail-on high
 
 Formats: table (terminal), json (schema/report-v1.schema.json), sarif (SARIF 2.1.0 for code
@@ -26,9 +27,21 @@ scanning, located at each principal's line in the snapshot), markdown (pull-requ
 A snapshot is an `overreach fetch` file or the output of
 `aws iam get-account-authorization-details`.")]
 pub struct ScanArgs {
-    /// The account snapshot to analyse.
+    /// The account snapshot to analyse. Without it, the account is fetched live from AWS
+    /// first (standard credential chain and the connection flags below, as `overreach fetch`).
     #[arg(long, value_name = "FILE")]
-    pub snapshot: PathBuf,
+    pub snapshot: Option<PathBuf>,
+    /// With a live scan: also write the fetched snapshot here (atomically).
+    #[arg(long, value_name = "FILE", conflicts_with = "snapshot")]
+    pub save_snapshot: Option<PathBuf>,
+    /// With a live scan: also fetch IAM access advisor data (for `unused-permission`).
+    #[arg(long, conflicts_with = "snapshot")]
+    pub last_accessed: bool,
+    /// With a live scan: also fetch the organization's SCPs (management account only).
+    #[arg(long, conflicts_with = "snapshot")]
+    pub include_org: bool,
+    #[command(flatten)]
+    pub aws: crate::cmd::fetch::AwsArgs,
     /// The declared roles (default: `overreach.toml` in the current folder, if present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -138,7 +151,27 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     {
         bail!("`--as-of {d}` is not a date: use YYYY-MM-DD");
     }
-    let snapshot = input::load_snapshot(&args.snapshot)?;
+    let snapshot = match &args.snapshot {
+        Some(path) => input::load_snapshot(path)?,
+        None => {
+            let snapshot =
+                crate::cmd::fetch::fetch_live(&args.aws, args.last_accessed, args.include_org)?;
+            if let Some(path) = &args.save_snapshot {
+                let mut text = Vec::new();
+                snapshot
+                    .to_writer(&mut text)
+                    .context("cannot render the snapshot")?;
+                output::write(path, &String::from_utf8_lossy(&text))?;
+            }
+            snapshot
+        }
+    };
+    // what reports point at: the snapshot file (a saved live snapshot too)
+    let source = args
+        .snapshot
+        .clone()
+        .or_else(|| args.save_snapshot.clone())
+        .unwrap_or_else(|| PathBuf::from("live-scan"));
     let baseline = args
         .baseline
         .as_deref()
@@ -176,9 +209,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let drift = drift.as_ref();
     // the snapshot's text, to locate principals in SARIF (only for a regular file)
     let snapshot_text = if destinations.iter().any(|(f, _)| *f == Format::Sarif)
-        && std::fs::metadata(&args.snapshot).is_ok_and(|m| m.is_file())
+        && std::fs::metadata(&source).is_ok_and(|m| m.is_file())
     {
-        std::fs::read_to_string(&args.snapshot).ok()
+        std::fs::read_to_string(&source).ok()
     } else {
         None
     };
@@ -197,7 +230,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
             }
             Format::Sarif => {
                 let source = report::sarif::Source {
-                    uri: snapshot_uri(&args.snapshot),
+                    uri: snapshot_uri(&source),
                     text: snapshot_text.as_deref(),
                 };
                 let log = report::sarif::build(&analysis, &source, drift);
