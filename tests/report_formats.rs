@@ -631,9 +631,9 @@ fn a_bad_baseline_is_an_error_naming_the_file() {
         .args(["scan", "--snapshot", CLOUDSPLAINING, "--fail-on-new"])
         .assert()
         .code(2);
-    // html is announced, not silently ignored
+    // an unknown format is an error that lists the ones there are
     let err = overreach()
-        .args(["scan", "--snapshot", CLOUDSPLAINING, "--format", "html"])
+        .args(["scan", "--snapshot", CLOUDSPLAINING, "--format", "pdf"])
         .assert()
         .code(2)
         .get_output()
@@ -642,6 +642,6 @@ fn a_bad_baseline_is_an_error_naming_the_file() {
     assert!(
         String::from_utf8(err)
             .unwrap()
-            .contains("not available in this version")
+            .contains("unknown format `pdf`")
     );
 }

@@ -14,6 +14,13 @@ fi
 if ! cargo deny --version >/dev/null 2>&1; then
     cargo install --locked --quiet cargo-deny@0.20.2
 fi
+if [ ! -x /usr/bin/chromium ]; then
+    # Debian's headless Chromium renders the HTML report in tests/html_report.rs
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

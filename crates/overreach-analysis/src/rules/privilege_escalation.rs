@@ -97,14 +97,16 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     } else {
         Confidence::High
     };
+    // hubs (the account root for "any role trusting the account", a path's targets) are one
+    // step with the hop after them, for a reader
     let how = path
         .iter()
+        .filter(|h| !h.to.ends_with(":root") && !h.to.starts_with("every target of"))
         .map(|h| match &h.kind {
             HopKind::Escalation { path, .. } => format!("escalation `{path}`"),
             HopKind::Assume { .. } => format!("assume `{}`", short(&h.to)),
         })
         .collect::<Vec<_>>();
-    // a path's hub and its target are one step for a reader
     let mut steps = how;
     steps.dedup();
     let how = steps.join(" then ");

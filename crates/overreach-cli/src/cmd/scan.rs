@@ -48,7 +48,7 @@ pub struct ScanArgs {
     /// Accepted findings (rule, principal glob, reason, expiry).
     #[arg(long, value_name = "FILE")]
     pub suppressions: Option<PathBuf>,
-    /// Report format (`table`, `json`, `sarif`, `markdown`), repeatable; `FORMAT=FILE` writes
+    /// Report format (`table`, `json`, `sarif`, `markdown`, `html`), repeatable; `FORMAT=FILE` writes
     /// that format to FILE (atomically), otherwise to stdout (at most one format on stdout).
     #[arg(long, value_name = "FORMAT[=FILE]", default_value = "table")]
     pub format: Vec<String>,
@@ -104,6 +104,7 @@ enum Format {
     Json,
     Sarif,
     Markdown,
+    Html,
 }
 
 /// Parses the `--format` values into (format, destination).
@@ -119,10 +120,10 @@ fn destinations(args: &ScanArgs) -> anyhow::Result<Vec<(Format, PathBuf)>> {
             "json" => Format::Json,
             "sarif" => Format::Sarif,
             "markdown" | "md" => Format::Markdown,
-            "html" => bail!(
-                "the `html` format is not available in this version: use `table`, `json`, `sarif` or `markdown`"
+            "html" => Format::Html,
+            other => bail!(
+                "unknown format `{other}`: use `table`, `json`, `sarif`, `markdown` or `html`"
             ),
-            other => bail!("unknown format `{other}`: use `table`, `json`, `sarif` or `markdown`"),
         };
         out.push((format, file));
     }
@@ -240,6 +241,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
                 s
             }
             Format::Markdown => report::markdown::render(&analysis, snapshot.is_partial(), drift),
+            Format::Html => {
+                let mut r = report::json::build(&analysis, &snapshot, input::now_utc());
+                if let Some(d) = drift {
+                    r.set_drift(d);
+                }
+                report::html::render(&r)?
+            }
         };
         output::write(path, &text)?;
     }
