@@ -281,3 +281,126 @@ fn explain_gives_the_decision_first() {
         .assert()
         .code(2);
 }
+
+const DEMO: &str = "fixtures/demo/snapshot.json";
+const DEMO_CONFIG: &str = "fixtures/demo/overreach.toml";
+
+#[test]
+fn the_demo_tells_its_story_and_its_json_is_stable() {
+    let scan = |format: &str| {
+        overreach()
+            .args([
+                "scan",
+                "--snapshot",
+                DEMO,
+                "--config",
+                DEMO_CONFIG,
+                "--as-of",
+                "2026-11-24",
+                "--format",
+                format,
+            ])
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone()
+    };
+    // the README's first command: the table names the agent, the escalation and the admin role
+    let table = String::from_utf8(scan("table")).unwrap();
+    let expected = std::fs::read_to_string(root().join("tests/snapshots/scan-demo.table.txt"));
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(root().join("tests/snapshots/scan-demo.table.txt"), &table).unwrap();
+    } else {
+        assert_eq!(
+            table,
+            expected.unwrap(),
+            "table snapshot (UPDATE_SNAPSHOTS=1 to refresh)"
+        );
+    }
+    for needle in [
+        "role/kiro-agent",
+        "agent-assumes-human-role",
+        "lambda-001",
+        "role/ce-prod-admin",
+    ] {
+        assert!(table.contains(needle), "{needle} not in:\n{table}");
+    }
+    assert!(
+        table.lines().all(|l| l.chars().count() <= 120),
+        "the table fits 120 columns"
+    );
+    let ids = |out: Vec<u8>| {
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(scan("json")), ids(scan("json")), "same ids, same order");
+}
+
+#[test]
+fn graph_draws_the_paths_from_a_principal() {
+    let out = overreach()
+        .args([
+            "graph",
+            "--snapshot",
+            DEMO,
+            "--principal",
+            "role/kiro-agent",
+            "--format",
+            "mermaid",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("flowchart LR"), "{text}");
+    assert!(
+        text.contains("role/kiro-agent") && text.contains("role/ce-prod-admin"),
+        "{text}"
+    );
+    let out = overreach()
+        .args(["graph", "--snapshot", DEMO, "--format", "dot"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let dot = String::from_utf8(out).unwrap();
+    assert!(
+        dot.starts_with("digraph overreach {") && dot.trim_end().ends_with('}'),
+        "{dot}"
+    );
+    assert!(
+        dot.contains("lambda-001"),
+        "escalation edges are labelled with their path id"
+    );
+    overreach()
+        .args(["graph", "--snapshot", DEMO, "--principal", "role/nobody"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = overreach()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("overreach") && text.contains("explain"),
+            "{shell}"
+        );
+    }
+}
