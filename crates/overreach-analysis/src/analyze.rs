@@ -109,8 +109,6 @@ pub struct Holder {
     /// The ARN of the principal (or group) whose rights these are; `account-admin` for
     /// self-escalation.
     pub label: String,
-    /// The reached principal, when it is one.
-    pub principal: Option<PrincipalIdx>,
     /// The reached node (`None`: the principal's own rights).
     pub node: Option<NodeIndex>,
     /// True when some hop holds only under conditions or assumptions.
@@ -141,7 +139,6 @@ impl PrincipalView {
     pub fn own(&self, ctx: &Context<'_>) -> Holder {
         Holder {
             label: ctx.account.principals[self.idx].arn.clone(),
-            principal: Some(self.idx),
             node: None,
             conditional: false,
             rights: Arc::clone(ctx.rights.shared(self.idx)),
@@ -155,30 +152,27 @@ impl PrincipalView {
             .iter()
             .filter_map(move |&(node, conditional)| {
                 let account = ctx.account;
-                let (label, principal, rights) = match &ctx.graph.graph[node] {
+                let (label, rights) = match &ctx.graph.graph[node] {
                     Node::Principal(q) => {
                         let rights = if self.rewrites_permissions(ctx, node) {
                             ctx.rights.admin_under_limits(account, *q)
                         } else {
                             Arc::clone(ctx.rights.shared(*q))
                         };
-                        (account.principals[*q].arn.clone(), Some(*q), rights)
+                        (account.principals[*q].arn.clone(), rights)
                     }
                     Node::Group(g) => (
                         account.groups[*g].arn.clone(),
-                        None,
                         ctx.rights.group_for(account, self.idx, *g),
                     ),
                     Node::AccountAdmin => (
                         "account-admin".to_string(),
-                        None,
                         ctx.rights.admin_under_limits(account, self.idx),
                     ),
                     _ => return None,
                 };
                 Some(Holder {
                     label,
-                    principal,
                     node: Some(node),
                     conditional,
                     rights,

@@ -34,8 +34,9 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         return;
     };
     // what a holder has beyond the baseline, each grant judged on its own resources
+    let memo_tag = format!("excess:{role}");
     let beyond = |holder: &Holder| {
-        let set = ctx.memo.get(holder, &format!("excess:{role}"), || {
+        let set = ctx.memo.get(holder, &memo_tag, || {
             let mut set = ActionSet::empty(ctx.catalog.len());
             for grant in &holder.rights.grants {
                 set.union_with(
