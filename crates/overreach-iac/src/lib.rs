@@ -1,0 +1,72 @@
+//! Infrastructure as code → account snapshot, with the source position of every principal,
+//! policy and statement, for the pull-request check (`overreach check`).
+//!
+//! Readers:
+//! - [`cfn`]: CloudFormation templates, JSON and YAML (short-form intrinsics), including
+//!   `cdk synth` output;
+//! - [`terraform`]: Terraform plans as JSON (`terraform show -json plan.out`);
+//! - [`manifest`]: raw policy documents bound to principals by `overreach-manifest.toml`.
+//!
+//! [`read`] sniffs each file, runs the matching reader and merges everything into one
+//! [`IacSet`]: a [`Snapshot`] (so the analysis runs unchanged), a [`Locations`] map from the ids
+//! the analysis reports (principal ARNs, policy ids, statement indexes) back to file and line,
+//! and [`Note`]s for what could not be resolved.
+//!
+//! INVARIANT: this crate is pure: it reads bytes handed in (the CLI reads directories and git
+//! revisions); no file system, no network, no clock.
+//!
+//! INVARIANT: values a template does not determine (a `!GetAtt` of a resource outside IAM, a
+//! parameter without default, a Terraform value known only after apply) are never guessed.
+//! In policy strings they become the policy variable `${unresolved:WHAT}` (see [`unresolved`]),
+//! which the policy engine treats as a request-time unknown, so the grants they take part in
+//! come out *conditional*; elsewhere they become a [`Note`].
+
+pub mod model;
+
+pub use crate::model::{
+    IacError, IacSet, InputFile, Location, Locations, Note, NoteKind, PolicyLocation, Settings,
+    unresolved,
+};
+pub mod cfn;
+pub mod manifest;
+pub mod terraform;
+
+/// Reads every recognised file of one side of a check into one set.
+///
+/// Files that are none of the formats are skipped (not listed in [`IacSet::files`]); files
+/// that are one of them but cannot be read are errors, all of them returned, so the user sees
+/// every broken file at once. Later files win when two define the same ARN (a note says so).
+pub fn read(files: &[InputFile], settings: &Settings) -> Result<IacSet, Vec<IacError>> {
+    let mut set = IacSet::default();
+    let mut errors = Vec::new();
+    // manifests name policy files, so they are read after the sniffing pass, with all files
+    let mut manifests = Vec::new();
+    for file in files {
+        let outcome = if cfn::sniff(file) {
+            set.files.insert(file.path.clone(), "cloudformation");
+            cfn::read(file, settings, &mut set)
+        } else if terraform::sniff(file) {
+            set.files.insert(file.path.clone(), "terraform-plan");
+            terraform::read(file, settings, &mut set)
+        } else if manifest::sniff(file) {
+            manifests.push(file);
+            Ok(())
+        } else {
+            Ok(())
+        };
+        if let Err(e) = outcome {
+            errors.push(e);
+        }
+    }
+    for file in manifests {
+        set.files.insert(file.path.clone(), "manifest");
+        if let Err(e) = manifest::read(file, files, settings, &mut set) {
+            errors.push(e);
+        }
+    }
+    if errors.is_empty() {
+        Ok(set)
+    } else {
+        Err(errors)
+    }
+}
