@@ -125,16 +125,30 @@ impl Holder {
 }
 
 /// One principal as the rules see it: its own rights and the tree of what it reaches.
-/// Holders are built on demand, and paths only for the holders a finding shows.
+/// Paths are built only for the holders a finding shows.
 #[derive(Debug)]
 pub struct PrincipalView {
     /// Its index.
     pub idx: PrincipalIdx,
     /// What it reaches, nearest first.
     pub tree: ReachTree,
+    /// Its own rights, then the nearest reached holder of each distinct set of rights.
+    holders: Vec<Holder>,
 }
 
 impl PrincipalView {
+    /// Searches what principal `idx` reaches and collects its holders.
+    pub fn new(ctx: &Context<'_>, idx: PrincipalIdx) -> PrincipalView {
+        let tree = ctx.graph.reach_tree(idx);
+        let mut view = PrincipalView {
+            idx,
+            tree,
+            holders: Vec::new(),
+        };
+        view.holders = view.collect_holders(ctx);
+        view
+    }
+
     /// The principal's own rights.
     pub fn own(&self, ctx: &Context<'_>) -> Holder {
         Holder {
@@ -145,44 +159,47 @@ impl PrincipalView {
         }
     }
 
-    /// Everything it reaches, nearest first (principals, groups it can join, account admin).
-    pub fn reached<'v>(&'v self, ctx: &'v Context<'_>) -> impl Iterator<Item = Holder> + 'v {
-        self.tree
-            .order
-            .iter()
-            .filter_map(move |&(node, conditional)| {
-                let account = ctx.account;
-                let (label, rights) = match &ctx.graph.graph[node] {
+    /// Own rights first, then what it reaches, nearest first, one holder per distinct set of
+    /// rights (holders with equal rights contribute the same actions: the nearest stands for
+    /// all of them).
+    pub fn holders(&self) -> &[Holder] {
+        &self.holders
+    }
+
+    fn collect_holders(&self, ctx: &Context<'_>) -> Vec<Holder> {
+        let account = ctx.account;
+        let mut out = vec![self.own(ctx)];
+        // own rights are not in the set: a reached holder with the same rights stays listed
+        // (it contributes nothing new, so it never takes a share)
+        let mut seen = std::collections::HashSet::new();
+        for &(node, conditional) in &self.tree.order {
+            let (rights, label): (Arc<EffectiveSummary>, fn(&Account, &Node) -> String) =
+                match &ctx.graph.graph[node] {
                     Node::Principal(q) => {
                         let rights = if self.rewrites_permissions(ctx, node) {
                             ctx.rights.admin_under_limits(account, *q)
                         } else {
                             Arc::clone(ctx.rights.shared(*q))
                         };
-                        (account.principals[*q].arn.clone(), rights)
+                        (rights, node_label)
                     }
-                    Node::Group(g) => (
-                        account.groups[*g].arn.clone(),
-                        ctx.rights.group_for(account, self.idx, *g),
-                    ),
-                    Node::AccountAdmin => (
-                        "account-admin".to_string(),
-                        ctx.rights.admin_under_limits(account, self.idx),
-                    ),
-                    _ => return None,
+                    Node::Group(g) => (ctx.rights.group_for(account, self.idx, *g), node_label),
+                    Node::AccountAdmin => {
+                        (ctx.rights.admin_under_limits(account, self.idx), node_label)
+                    }
+                    _ => continue,
                 };
-                Some(Holder {
-                    label,
-                    node: Some(node),
-                    conditional,
-                    rights,
-                })
-            })
-    }
-
-    /// Own rights first, then everything reached.
-    pub fn holders<'v>(&'v self, ctx: &'v Context<'_>) -> impl Iterator<Item = Holder> + 'v {
-        std::iter::once(self.own(ctx)).chain(self.reached(ctx))
+            if !seen.insert(Arc::as_ptr(&rights) as usize) {
+                continue;
+            }
+            out.push(Holder {
+                label: label(account, &ctx.graph.graph[node]),
+                node: Some(node),
+                conditional,
+                rights,
+            });
+        }
+        out
     }
 
     /// The hops to a holder (empty for the principal's own rights).
@@ -201,7 +218,7 @@ impl PrincipalView {
     /// Does the last hop to `node` write the target's permission policies (so the principal
     /// gains whatever it writes there, within the target's limits)?
     fn rewrites_permissions(&self, ctx: &Context<'_>, node: NodeIndex) -> bool {
-        let Some(last) = self.tree.path_to(node).pop() else {
+        let Some(last) = self.tree.last_edge(node) else {
             return false;
         };
         let Edge::Escalation { path, .. } = &ctx.graph.graph[last] else {
@@ -246,10 +263,7 @@ pub fn analyze(
     };
     let mut findings = Vec::new();
     for p in 0..account.principals.len() {
-        let view = PrincipalView {
-            idx: p,
-            tree: graph.reach_tree(p),
-        };
+        let view = PrincipalView::new(&ctx, p);
         for rule in rules::RULES {
             (rule.check)(&ctx, &view, &mut findings);
         }

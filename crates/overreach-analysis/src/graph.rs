@@ -380,38 +380,46 @@ impl PermissionGraph {
         let Some(start) = self.principal(from) else {
             return tree;
         };
-        // node -> (depth, conditional)
-        let mut seen: HashMap<NodeIndex, (usize, bool)> = HashMap::new();
-        seen.insert(start, (0, false));
+        // flat per-node state (a node count of entries, cheap next to the edges scanned):
+        // depth + 1 (0 = not seen), conditional, and the edge the node was reached by
+        let n = self.graph.node_count();
+        let mut depth = vec![0u32; n];
+        let mut cond = vec![false; n];
+        let mut pred: Vec<Option<(EdgeIndex, NodeIndex)>> = vec![None; n];
+        depth[start.index()] = 1;
         let mut queue = VecDeque::from([start]);
-        while let Some(n) = queue.pop_front() {
-            let (depth, conditional) = seen[&n];
-            for e in self.graph.edges(n) {
+        let mut seen = Vec::new();
+        while let Some(node) = queue.pop_front() {
+            let (d, c) = (depth[node.index()], cond[node.index()]);
+            for e in self.graph.edges(node) {
                 let Some(grounds) = e.weight().grounds() else {
                     continue;
                 };
                 let to = e.target();
-                let cond = conditional || grounds.is_conditional();
-                match seen.get(&to) {
-                    None => {
-                        seen.insert(to, (depth + 1, cond));
-                        tree.pred.insert(to, (e.id(), n));
-                        queue.push_back(to);
-                    }
+                let t = to.index();
+                let next = c || grounds.is_conditional();
+                if depth[t] == 0 {
+                    depth[t] = d + 1;
+                    cond[t] = next;
+                    pred[t] = Some((e.id(), node));
+                    seen.push(to);
+                    queue.push_back(to);
+                } else if depth[t] == d + 1 && cond[t] && !next && to != start {
                     // same length, unconditional beats conditional
-                    Some(&(d, c)) if d == depth + 1 && c && !cond && to != start => {
-                        seen.insert(to, (d, false));
-                        tree.pred.insert(to, (e.id(), n));
-                    }
-                    _ => {}
+                    cond[t] = false;
+                    pred[t] = Some((e.id(), node));
                 }
             }
         }
-        seen.remove(&start);
-        let mut order: Vec<(NodeIndex, usize, bool)> =
-            seen.into_iter().map(|(n, (d, c))| (n, d, c)).collect();
-        order.sort_by_key(|&(n, d, _)| (d, n.index()));
-        tree.order = order.into_iter().map(|(n, _, c)| (n, c)).collect();
+        // breadth-first discovery is already by distance; ties by node index
+        seen.sort_by_key(|n| (depth[n.index()], n.index()));
+        tree.pred.reserve(seen.len());
+        for &node in &seen {
+            if let Some(p) = pred[node.index()] {
+                tree.pred.insert(node, p);
+            }
+        }
+        tree.order = seen.into_iter().map(|n| (n, cond[n.index()])).collect();
         tree
     }
 }
@@ -426,6 +434,11 @@ pub struct ReachTree {
 }
 
 impl ReachTree {
+    /// The edge `node` is reached by.
+    pub fn last_edge(&self, node: NodeIndex) -> Option<EdgeIndex> {
+        self.pred.get(&node).map(|&(e, _)| e)
+    }
+
     /// The edges from the principal to `node` (empty for the principal itself).
     pub fn path_to(&self, node: NodeIndex) -> Vec<EdgeIndex> {
         let mut path = Vec::new();

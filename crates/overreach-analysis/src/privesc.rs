@@ -4,8 +4,8 @@
 //! evaluator against the principal's own layers; prerequisites (a role that trusts the service,
 //! an instance profile, a policy attached to the principal) are checked against the account.
 
-use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, OnceLock};
 
 use overreach_policy::eval::{Outcome, PolicySet, Request, ResourcePolicyKind, evaluate};
 use overreach_policy::{Catalog, Principal, RequestContext, StatementRef};
@@ -226,6 +226,10 @@ pub fn add_escalation_edges(
                 .iter()
                 .all(|r| matches!(r.resource, ResourceRef::Any | ResourceRef::Target));
         let mut hub: Option<petgraph::graph::NodeIndex> = None;
+        // (shared rights pointer, is a user) -> the class hub, `None` when the class reaches
+        // no target
+        let mut classes: HashMap<(usize, bool), Option<petgraph::graph::NodeIndex>> =
+            HashMap::new();
         for p in 0..account.principals.len() {
             // cheap filter: every required action must be allowed at least conditionally
             let own = rights.of(p);
@@ -284,6 +288,63 @@ pub fn add_escalation_edges(
                     );
                     continue;
                 }
+            }
+            // principals with the same layers decide every target alike when nothing in those
+            // layers depends on who they are: decide once per class, link through a class hub
+            // (one edge per principal plus one per target, instead of one per pair)
+            if path.target.kind != TargetKind::Own
+                && path.target.assumable_by_self != Some(true)
+                && identity_free(account, p)
+            {
+                let key = (
+                    Arc::as_ptr(rights.shared(p)) as usize,
+                    account.principals[p].kind == PrincipalType::User,
+                );
+                let class_hub = match classes.get(&key) {
+                    Some(h) => *h,
+                    None => {
+                        let found = targets(account, rights, p, path, service_roles.as_deref());
+                        let h = if found.is_empty() {
+                            None
+                        } else {
+                            let hub = graph.node(Node::PathTargets(format!(
+                                "{}#{}",
+                                path.id,
+                                classes.len() + 1
+                            )));
+                            for (node, grounds) in found {
+                                let to = graph.node(node);
+                                graph.graph.add_edge(
+                                    hub,
+                                    to,
+                                    Edge::Escalation {
+                                        path: path.id.clone(),
+                                        grounds,
+                                    },
+                                );
+                            }
+                            Some(hub)
+                        };
+                        classes.insert(key, h);
+                        h
+                    }
+                };
+                if let Some(hub) = class_hub {
+                    let from = graph.node(Node::Principal(p));
+                    graph.graph.add_edge(
+                        from,
+                        hub,
+                        Edge::Escalation {
+                            path: path.id.clone(),
+                            grounds: Grounds {
+                                condition_keys: Vec::new(),
+                                statements: Vec::new(),
+                                inconclusive: None,
+                            },
+                        },
+                    );
+                }
+                continue;
             }
             for (node, grounds) in targets(account, rights, p, path, service_roles.as_deref()) {
                 let from = graph.node(Node::Principal(p));
@@ -565,4 +626,48 @@ fn trusts_service(account: &Account, r: PrincipalIdx, service: &str) -> Option<G
         }),
         _ => None,
     }
+}
+
+/// True when every decision about `p` as a requester depends only on its policy layers, not on
+/// who it is: no policy variable and no condition on the requester's identity (name, ARN, id,
+/// tags, source identity) in its identity policies, boundary or SCPs. Principals sharing their
+/// layers then share every escalation decision.
+fn identity_free(account: &Account, p: PrincipalIdx) -> bool {
+    let info = &account.principals[p];
+    if !info.inconclusive.is_empty() {
+        return false;
+    }
+    let layers = info
+        .identity
+        .iter()
+        .map(|(i, _)| *i)
+        .chain(info.boundary)
+        .chain(account.scps_for(p).iter().flatten().copied());
+    for idx in layers {
+        let Some(policy) = account.policies.get(idx).and_then(|e| e.policy.as_ref()) else {
+            return false;
+        };
+        for st in &policy.policy.statements {
+            let patterns = st
+                .action
+                .patterns
+                .iter()
+                .chain(st.resource.iter().flat_map(|r| r.patterns.iter()));
+            if patterns.clone().any(|t| t.contains("${")) {
+                return false;
+            }
+            for c in &st.conditions {
+                let key = c.key.to_ascii_lowercase();
+                if key.starts_with("aws:principal")
+                    || key.starts_with("aws:user")
+                    || key.starts_with("aws:sourceidentity")
+                    || key.starts_with("aws:federatedprovider")
+                    || c.values.iter().any(|v| v.contains("${"))
+                {
+                    return false;
+                }
+            }
+        }
+    }
+    true
 }

@@ -121,23 +121,29 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
             &session_ctx
         }
     };
+    // guards are judged in the agent's context, which depends on its kind and tags only
+    let me = &ctx.account.principals[view.idx];
+    let tags = format!("{:?}:{:?}", me.kind, me.tags);
     let shares = attribute(ctx, view, |holder| {
         let agent = context_of(holder);
-        let mut set = ActionSet::empty(ctx.catalog.len());
-        for grant in holder
-            .rights
-            .grants
-            .iter()
-            .filter(|g| !guarded(ctx, &g.statement, agent))
-        {
-            set.union_with(
-                &grant
-                    .allowed
-                    .union(&grant.conditional)
-                    .intersection(destructive),
-            );
-        }
-        set
+        let tag = format!("destructive:{}:{tags}", holder.node.is_none());
+        ctx.memo.get(holder, &tag, || {
+            let mut set = ActionSet::empty(ctx.catalog.len());
+            for grant in holder
+                .rights
+                .grants
+                .iter()
+                .filter(|g| !guarded(ctx, &g.statement, agent))
+            {
+                set.union_with(
+                    &grant
+                        .allowed
+                        .union(&grant.conditional)
+                        .intersection(destructive),
+                );
+            }
+            set
+        })
     });
     if shares.is_empty() {
         return;

@@ -36,7 +36,7 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     // what a holder has beyond the baseline, each grant judged on its own resources
     let memo_tag = format!("excess:{role}");
     let beyond = |holder: &Holder| {
-        let set = ctx.memo.get(holder, &memo_tag, || {
+        ctx.memo.get(holder, &memo_tag, || {
             let mut set = ActionSet::empty(ctx.catalog.len());
             for grant in &holder.rights.grants {
                 set.union_with(
@@ -44,8 +44,7 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
                 );
             }
             set
-        });
-        (*set).clone()
+        })
     };
     let shares = attribute(ctx, view, beyond);
     if shares.is_empty() {

@@ -2,6 +2,7 @@
 //! it matters, an example, the fix) in the file's doc comment and in [`RuleInfo`].
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use overreach_policy::{AccessLevel, ActionSet, Catalog};
 
@@ -72,28 +73,37 @@ pub(crate) fn start(
 }
 
 /// Gives each action to the first holder that contributes it: the principal's own rights
-/// first, then what it reaches, nearest first. Holders with the same rights are asked once.
+/// first, then what it reaches, nearest first (one holder per distinct set of rights).
 /// Returns the holders that got something, with their share.
 pub(crate) fn attribute(
     ctx: &Context<'_>,
     view: &PrincipalView,
-    mut contribution: impl FnMut(&Holder) -> ActionSet,
+    contribution: impl FnMut(&Holder) -> Arc<ActionSet>,
 ) -> Vec<(Holder, ActionSet)> {
-    let mut covered = ActionSet::empty(ctx.catalog.len());
-    let mut asked = std::collections::HashSet::new();
+    attribute_beyond(view, ActionSet::empty(ctx.catalog.len()), contribution)
+}
+
+/// [`attribute`], for the actions not in `covered` already.
+pub(crate) fn attribute_beyond(
+    view: &PrincipalView,
+    mut covered: ActionSet,
+    mut contribution: impl FnMut(&Holder) -> Arc<ActionSet>,
+) -> Vec<(Holder, ActionSet)> {
     let mut out = Vec::new();
-    for holder in view.holders(ctx) {
-        // own rights are always asked, even when shared with a reached principal
-        if holder.node.is_some() && !asked.insert(holder.rights_key()) {
+    // holders with different rights often contribute the same set (memoised: one allocation)
+    let mut asked = std::collections::HashSet::new();
+    for holder in view.holders() {
+        let contributed = contribution(holder);
+        if !asked.insert(Arc::as_ptr(&contributed) as usize) || contributed.is_subset(&covered) {
             continue;
         }
-        let share = contribution(&holder).difference(&covered);
+        let share = contributed.difference(&covered);
         // findings are about catalogue actions; unknown ones are reported as such elsewhere
         if share.has_no_known() {
             continue;
         }
         covered.union_with(&share);
-        out.push((holder, share));
+        out.push((holder.clone(), share));
     }
     out
 }
@@ -111,7 +121,8 @@ pub(crate) fn groups_for(
     let catalog = ctx.catalog;
     let via = view.via(ctx, holder);
     let mut listed = ActionSet::empty(catalog.len());
-    let mut map: BTreeMap<(String, AccessLevel), (usize, Vec<ExcessAction>)> = BTreeMap::new();
+    // keys borrow the catalogue's prefixes: no allocation per action
+    let mut map: BTreeMap<(&str, AccessLevel), (usize, Vec<ExcessAction>)> = BTreeMap::new();
     for grant in holder.rights.grants.iter().filter(|g| !skip(g)) {
         for (set, conditional) in [(&grant.allowed, false), (&grant.conditional, true)] {
             let part = set.intersection(share).difference(&listed);
@@ -121,9 +132,7 @@ pub(crate) fn groups_for(
                     Some(_) => AccessLevel::Write,
                     None => catalog.level(id).unwrap_or(AccessLevel::Write),
                 };
-                let entry = map
-                    .entry((catalog.prefix_of(id).to_string(), level))
-                    .or_default();
+                let entry = map.entry((catalog.prefix_of(id), level)).or_default();
                 entry.0 += 1;
                 if entry.1.len() < MAX_ACTIONS_LISTED {
                     entry.1.push(ExcessAction {
@@ -139,7 +148,7 @@ pub(crate) fn groups_for(
     }
     map.into_iter()
         .map(|((service, level), (count, actions))| ExcessGroup {
-            service,
+            service: service.to_string(),
             access_level: level_label.map_or_else(|| level.as_str().to_string(), str::to_string),
             count,
             actions,

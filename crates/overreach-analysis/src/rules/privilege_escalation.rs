@@ -16,7 +16,9 @@
 use overreach_policy::{AccessLevel, ActionSet};
 
 use super::exceeds_declared_role::short;
-use super::{RuleInfo, attribute, granted, groups_for, start};
+use std::sync::Arc;
+
+use super::{RuleInfo, attribute_beyond, granted, groups_for, start};
 use crate::analyze::{Context, PrincipalView};
 use crate::finding::{Confidence, Finding, HopKind, Severity};
 
@@ -30,14 +32,13 @@ pub(super) const RULE: RuleInfo = RuleInfo {
 
 fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     let held = granted(&view.own(ctx));
-    let shares: Vec<_> = attribute(ctx, view, |holder| {
+    let nothing = Arc::new(ActionSet::empty(ctx.catalog.len()));
+    // what it holds is not what it gains: only actions beyond its own rights count
+    let shares: Vec<_> = attribute_beyond(view, held, |holder| {
         if holder.node.is_none() {
-            // its own rights are what it holds, not what it gains
-            ActionSet::empty(ctx.catalog.len())
+            Arc::clone(&nothing)
         } else {
-            ctx.memo
-                .get(holder, "granted", || granted(holder))
-                .difference(&held)
+            ctx.memo.get(holder, "granted", || granted(holder))
         }
     });
     if shares.is_empty() {

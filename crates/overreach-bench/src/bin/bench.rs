@@ -751,10 +751,7 @@ fn rules_breakdown_stages(
     let start = Instant::now();
     for &p in &chosen {
         let t = Instant::now();
-        let v = PrincipalView {
-            idx: p,
-            tree: graph.reach_tree(p),
-        };
+        let v = PrincipalView::new(&ctx, p);
         view_secs += t.elapsed().as_secs_f64();
         holders += v.tree.order.len() + 1;
         let mut findings = Vec::new();
