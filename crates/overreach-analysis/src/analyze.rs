@@ -173,27 +173,23 @@ impl PrincipalView {
         // (it contributes nothing new, so it never takes a share)
         let mut seen = std::collections::HashSet::new();
         for &(node, conditional) in &self.tree.order {
-            let (rights, label): (Arc<EffectiveSummary>, fn(&Account, &Node) -> String) =
-                match &ctx.graph.graph[node] {
-                    Node::Principal(q) => {
-                        let rights = if self.rewrites_permissions(ctx, node) {
-                            ctx.rights.admin_under_limits(account, *q)
-                        } else {
-                            Arc::clone(ctx.rights.shared(*q))
-                        };
-                        (rights, node_label)
+            let rights = match &ctx.graph.graph[node] {
+                Node::Principal(q) => {
+                    if self.rewrites_permissions(ctx, node) {
+                        ctx.rights.admin_under_limits(account, *q)
+                    } else {
+                        Arc::clone(ctx.rights.shared(*q))
                     }
-                    Node::Group(g) => (ctx.rights.group_for(account, self.idx, *g), node_label),
-                    Node::AccountAdmin => {
-                        (ctx.rights.admin_under_limits(account, self.idx), node_label)
-                    }
-                    _ => continue,
-                };
+                }
+                Node::Group(g) => ctx.rights.group_for(account, self.idx, *g),
+                Node::AccountAdmin => ctx.rights.admin_under_limits(account, self.idx),
+                _ => continue,
+            };
             if !seen.insert(Arc::as_ptr(&rights) as usize) {
                 continue;
             }
             out.push(Holder {
-                label: label(account, &ctx.graph.graph[node]),
+                label: node_label(account, &ctx.graph.graph[node]),
                 node: Some(node),
                 conditional,
                 rights,
