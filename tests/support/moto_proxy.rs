@@ -1,6 +1,7 @@
 //! A fault-injecting HTTP/1.1 proxy in front of moto (loopback only, bounded): it decides per
 //! request, by API operation, to forward it or to answer with throttling, a 500, a 403, a
-//! delay or a connection reset.
+//! delay, a connection reset, or a paginated answer moto would never give (a truncated page
+//! whose marker the rule chooses, so a test can make an API repeat a marker).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,14 +16,22 @@ use tokio::sync::Semaphore;
 pub struct Request {
     /// The operation: `Action` of a query-protocol body, or the `X-Amz-Target` operation.
     pub action: String,
-    /// The form parameters (query protocol), URL-decoded.
+    /// The form parameters (query protocol), URL-decoded, or the top-level fields of a JSON
+    /// body (JSON protocol, e.g. Organizations: `NextToken`, `ParentId`).
     pub params: HashMap<String, String>,
     /// How many requests of this action came before this one.
     pub nth: usize,
+    /// The `X-Amz-Security-Token` header: the session token the client signed with.
+    #[allow(dead_code, reason = "read by the secrets drill only")]
+    pub security_token: Option<String>,
 }
 
 /// What the proxy does with a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(
+    dead_code,
+    reason = "shared by several test binaries, each constructing only the faults it needs"
+)]
 pub enum Fault {
     Forward,
     /// HTTP 400 with `<Code>Throttling</Code>`.
@@ -35,6 +44,14 @@ pub enum Fault {
     Reset,
     /// Forward after this long.
     Delay(Duration),
+    /// Forward, then turn moto's answer into a truncated page continuing with this marker
+    /// (`IsTruncated` true and `Marker`, or `NextToken` in JSON): the entities are moto's.
+    Truncate(&'static str),
+    /// Answer (without moto) with an empty truncated page continuing with this marker. Moto
+    /// ignores markers, so a later page forwarded to it would repeat the first one's entities.
+    EmptyPage(&'static str),
+    /// Answer (without moto) HTTP 200 with this XML body.
+    Respond(&'static str),
 }
 
 pub type Rule = Arc<dyn Fn(&Request) -> Fault + Send + Sync>;
@@ -124,6 +141,7 @@ async fn serve(
         let mut head = Vec::new();
         let mut length = 0usize;
         let mut target = None;
+        let mut security_token = None;
         loop {
             let mut line = String::new();
             if client.read_line(&mut line).await? == 0 {
@@ -137,6 +155,7 @@ async fn serve(
                 match name.as_str() {
                     "content-length" => length = value.trim().parse().unwrap_or(0),
                     "x-amz-target" => target = value.trim().rsplit('.').next().map(str::to_owned),
+                    "x-amz-security-token" => security_token = Some(value.trim().to_owned()),
                     "connection" => continue,
                     _ => {}
                 }
@@ -148,7 +167,12 @@ async fn serve(
         }
         let mut body = vec![0; length];
         client.read_exact(&mut body).await?;
-        let params = form(&body);
+        let json = target.is_some();
+        let params = if json {
+            json_fields(&body)
+        } else {
+            form(&body)
+        };
         let action = target
             .or_else(|| params.get("Action").cloned())
             .unwrap_or_default();
@@ -162,6 +186,7 @@ async fn serve(
             action,
             params,
             nth,
+            security_token,
         };
         let fault = rule(&request);
         log.lock().unwrap().push((request.action.clone(), fault));
@@ -190,6 +215,18 @@ async fn serve(
                 forward(upstream, &head, &body).await?
             }
             Fault::Forward => forward(upstream, &head, &body).await?,
+            Fault::Truncate(marker) => truncate(
+                &forward(upstream, &head, &body).await?,
+                &request.action,
+                json,
+                marker,
+            ),
+            Fault::EmptyPage(marker) => empty_page(&request.action, json, marker),
+            Fault::Respond(body) => format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes(),
         };
         client.get_mut().write_all(&response).await?;
     }
@@ -218,6 +255,92 @@ async fn forward(upstream: u16, head: &[String], body: &[u8]) -> std::io::Result
     let mut response = Vec::new();
     server.take(MAX_RESPONSE).read_to_end(&mut response).await?;
     Ok(response)
+}
+
+/// `response` (a whole HTTP response, framed by `Content-Length`) as a truncated page that
+/// continues with `marker`.
+fn truncate(response: &[u8], action: &str, json: bool, marker: &str) -> Vec<u8> {
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head");
+    let head = String::from_utf8_lossy(&response[..split]);
+    let body = String::from_utf8_lossy(&response[split + 4..]);
+    let body = if json {
+        let mut value: serde_json::Value = serde_json::from_str(&body).unwrap();
+        value["NextToken"] = marker.into();
+        value.to_string()
+    } else {
+        // IAM's list results have exactly one IsTruncated and at most one Marker, at the top.
+        let body = without_element(&body, "IsTruncated");
+        let body = without_element(&body, "Marker");
+        let close = format!("</{action}Result>");
+        assert!(body.contains(&close), "not a {action} result: {body:.200}");
+        body.replacen(
+            &close,
+            &format!("<IsTruncated>true</IsTruncated><Marker>{marker}</Marker>{close}"),
+            1,
+        )
+    };
+    let head: String = head
+        .split("\r\n")
+        .filter(|line| !line.to_ascii_lowercase().starts_with("content-length:"))
+        .map(|line| format!("{line}\r\n"))
+        .collect();
+    format!("{head}Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+}
+
+/// An empty page of `action` that says it is truncated and continues with `marker`.
+fn empty_page(action: &str, json: bool, marker: &str) -> Vec<u8> {
+    let (content_type, body) = if json {
+        (
+            "application/x-amz-json-1.1",
+            serde_json::json!({ "NextToken": marker }).to_string(),
+        )
+    } else {
+        (
+            "text/xml",
+            format!(
+                "<{action}Response xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><{action}Result><IsTruncated>true</IsTruncated><Marker>{marker}</Marker></{action}Result><ResponseMetadata><RequestId>proxy</RequestId></ResponseMetadata></{action}Response>"
+            ),
+        )
+    };
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// `xml` without its `<name>…</name>` (or `<name/>`) elements.
+fn without_element(xml: &str, name: &str) -> String {
+    let (open, close, empty) = (
+        format!("<{name}>"),
+        format!("</{name}>"),
+        format!("<{name}/>"),
+    );
+    let mut out = xml.replace(&empty, "");
+    while let Some(start) = out.find(&open) {
+        let Some(end) = out[start..].find(&close) else {
+            break;
+        };
+        out.replace_range(start..start + end + close.len(), "");
+    }
+    out
+}
+
+/// The top-level fields of a JSON body as text (strings unquoted).
+fn json_fields(body: &[u8]) -> HashMap<String, String> {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(body) else {
+        return HashMap::new();
+    };
+    fields
+        .into_iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => (k, s),
+            other => (k, other.to_string()),
+        })
+        .collect()
 }
 
 /// The parameters of an `application/x-www-form-urlencoded` body.

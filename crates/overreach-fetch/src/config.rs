@@ -30,7 +30,16 @@ pub struct AwsOptions {
     pub retry_mode: RetryMode,
     /// Explicit credentials instead of the provider chain (for tests and embedding).
     pub credentials: Option<Credentials>,
+    /// How long one attempt of a call may take before it is abandoned (and retried, like a
+    /// throttled call): [`DEFAULT_ATTEMPT_TIMEOUT`] unless set (`--attempt-timeout-secs`). A
+    /// call that times out on every attempt is recorded as failed, so one call costs at most
+    /// `max_attempts` times this plus the backoffs.
+    pub attempt_timeout: Duration,
 }
+
+/// The default of [`AwsOptions::attempt_timeout`]: far above the few seconds of the largest
+/// GetAccountAuthorizationDetails page, so only a hung connection reaches it.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Default for AwsOptions {
     fn default() -> Self {
@@ -44,6 +53,7 @@ impl Default for AwsOptions {
             initial_backoff: Duration::from_secs(1),
             retry_mode: RetryMode::Adaptive,
             credentials: None,
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
         }
     }
 }
@@ -71,7 +81,7 @@ pub async fn load_sdk_config(options: &AwsOptions) -> SdkConfig {
         .with_max_backoff(options.initial_backoff.saturating_mul(20));
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(10))
-        .operation_attempt_timeout(Duration::from_secs(60))
+        .operation_attempt_timeout(options.attempt_timeout)
         .build();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http_client)

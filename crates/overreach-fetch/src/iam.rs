@@ -13,6 +13,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::convert;
+use crate::pages::Markers;
 use crate::record::{Call, Recorder, classify, error_code};
 
 const GAAD: &str = "GetAccountAuthorizationDetails";
@@ -35,6 +36,7 @@ pub(crate) async fn authorization_details(
         EntityType::AwsManagedPolicy,
     ];
     let mut marker: Option<String> = None;
+    let mut markers = Markers::default();
     let mut pages = 0usize;
     loop {
         recorder.progress(&format!(
@@ -85,17 +87,17 @@ pub(crate) async fn authorization_details(
                 .iter()
                 .filter_map(|p| convert::managed_policy(p, &mut bad)),
         );
-        match (page.is_truncated(), page.marker()) {
-            (true, Some(next)) if marker.as_deref() != Some(next) => marker = Some(next.to_owned()),
-            (true, _) => {
-                // A truncated page without a new marker would loop forever.
-                recorder.record(Call::new(GAAD, GAAD_PERMISSION, "").error(
-                    FetchErrorKind::Failed,
-                    "a truncated page came without a new marker: the listing is incomplete".into(),
-                ));
+        match markers.next(page.is_truncated(), page.marker()) {
+            Ok(Some(next)) => marker = Some(next),
+            Ok(None) => return,
+            Err(stop) => {
+                // The pages before are kept: each entity on them is whole.
+                recorder.record(
+                    Call::new(GAAD, GAAD_PERMISSION, "")
+                        .error(FetchErrorKind::Failed, stop.to_string()),
+                );
                 return;
             }
-            (false, _) => return,
         }
     }
 }
@@ -244,6 +246,8 @@ async fn user_signals(
 
     let mut mfa = 0u32;
     let mut marker = None;
+    let mut markers = Markers::default();
+    let mfa_call = Call::new("ListMFADevices", "iam:ListMFADevices", &arn);
     signals.mfa_devices = loop {
         let result = client
             .list_mfa_devices()
@@ -255,16 +259,18 @@ async fn user_signals(
             Ok(out) => {
                 mfa =
                     mfa.saturating_add(u32::try_from(out.mfa_devices().len()).unwrap_or(u32::MAX));
-                match out.marker() {
-                    Some(next) if out.is_truncated() => marker = Some(next.to_owned()),
-                    _ => break Some(mfa),
+                match markers.next(out.is_truncated(), out.marker()) {
+                    Ok(Some(next)) => marker = Some(next),
+                    Ok(None) => break Some(mfa),
+                    Err(stop) => {
+                        // The count of an incomplete listing is not the count: unknown.
+                        recorder.record(mfa_call.error(FetchErrorKind::Failed, stop.to_string()));
+                        break None;
+                    }
                 }
             }
             Err(err) => {
-                recorder.record_sdk(
-                    Call::new("ListMFADevices", "iam:ListMFADevices", &arn),
-                    &err,
-                );
+                recorder.record_sdk(mfa_call, &err);
                 break None;
             }
         }
@@ -282,6 +288,8 @@ async fn access_keys(
 ) -> Option<Vec<AccessKey>> {
     let mut keys = Vec::new();
     let mut marker = None;
+    let mut markers = Markers::default();
+    let list_call = Call::new("ListAccessKeys", "iam:ListAccessKeys", arn);
     loop {
         let result = client
             .list_access_keys()
@@ -292,7 +300,7 @@ async fn access_keys(
         let out = match result {
             Ok(out) => out,
             Err(err) => {
-                recorder.record_sdk(Call::new("ListAccessKeys", "iam:ListAccessKeys", arn), &err);
+                recorder.record_sdk(list_call, &err);
                 return None;
             }
         };
@@ -307,9 +315,15 @@ async fn access_keys(
                 last_used: None,
             });
         }
-        match out.marker() {
-            Some(next) if out.is_truncated() => marker = Some(next.to_owned()),
-            _ => break,
+        match markers.next(out.is_truncated(), out.marker()) {
+            Ok(Some(next)) => marker = Some(next),
+            Ok(None) => break,
+            Err(stop) => {
+                // The keys already listed are real keys: kept (and looked up below); the
+                // error says the list is incomplete.
+                recorder.record(list_call.error(FetchErrorKind::Failed, stop.to_string()));
+                break;
+            }
         }
     }
     for key in &mut keys {

@@ -12,6 +12,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::convert;
+use crate::pages::Markers;
 use crate::record::{Call, Recorder};
 
 /// How to wait for the access advisor jobs.
@@ -98,6 +99,7 @@ async fn principal(
     let started = tokio::time::Instant::now();
     let mut services = Vec::new();
     let mut marker: Option<String> = None;
+    let mut markers = Markers::default();
     loop {
         let result = client
             .get_service_last_accessed_details()
@@ -159,9 +161,14 @@ async fn principal(
                     .collect(),
             }
         }));
-        match out.marker() {
-            Some(next) if out.is_truncated() => marker = Some(next.to_owned()),
-            _ => break,
+        match markers.next(out.is_truncated(), out.marker()) {
+            Ok(Some(next)) => marker = Some(next),
+            Ok(None) => break,
+            Err(stop) => {
+                // Services missing from an incomplete list would look unused: drop it all.
+                recorder.record(call.error(FetchErrorKind::Failed, stop.to_string()));
+                return None;
+            }
         }
     }
     Some(PrincipalLastAccessed { arn, services })

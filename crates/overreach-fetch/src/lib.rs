@@ -13,6 +13,7 @@ mod convert;
 mod iam;
 mod last_accessed;
 mod org;
+mod pages;
 mod record;
 mod write;
 
@@ -28,7 +29,8 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 pub use crate::config::{
-    AwsOptions, SESSION_NAME, assume_role, check_credentials, load_sdk_config,
+    AwsOptions, DEFAULT_ATTEMPT_TIMEOUT, SESSION_NAME, assume_role, check_credentials,
+    load_sdk_config,
 };
 pub use crate::last_accessed::PollConfig;
 pub use crate::record::{Call, Recorder};

@@ -11,6 +11,7 @@ use overreach_snapshot::{
     FetchErrorKind, OrgAccount, OrgNode, OrgPolicy, Organization, PolicyDocument,
 };
 
+use crate::pages::{Markers, Stop};
 use crate::record::{Call, Recorder, error_code};
 
 /// The policy types fetched for every node: what can restrict access.
@@ -54,6 +55,8 @@ pub(crate) async fn organization(client: &Client, recorder: &Recorder) -> Option
         policies: BTreeMap::new(),
     };
     let mut token: Option<String> = None;
+    let mut markers = Markers::default();
+    let roots_call = Call::new("ListRoots", "organizations:ListRoots", &org.id);
     loop {
         let result = client
             .list_roots()
@@ -63,10 +66,7 @@ pub(crate) async fn organization(client: &Client, recorder: &Recorder) -> Option
         let out = match result {
             Ok(out) => out,
             Err(err) => {
-                recorder.record_sdk(
-                    Call::new("ListRoots", "organizations:ListRoots", &org.id),
-                    &err,
-                );
+                recorder.record_sdk(roots_call, &err);
                 break;
             }
         };
@@ -81,9 +81,12 @@ pub(crate) async fn organization(client: &Client, recorder: &Recorder) -> Option
             walk.fill(&mut node).await;
             org.roots.push(node);
         }
-        match out.next_token() {
-            Some(next) => token = Some(next.to_owned()),
-            None => break,
+        match markers.next_token(out.next_token()) {
+            Ok(next) => token = next,
+            Err(stop) => record_stop(recorder, roots_call, &stop),
+        }
+        if token.is_none() {
+            break;
         }
     }
     for policy in walk.policies.values_mut() {
@@ -103,7 +106,13 @@ impl Walk<'_> {
             node.policy_ids = self.policies_for(&node.id).await;
             self.recorder
                 .progress(&format!("organization: {}", node.id));
+            let accounts_call = Call::new(
+                "ListAccountsForParent",
+                "organizations:ListAccountsForParent",
+                &node.id,
+            );
             let mut token: Option<String> = None;
+            let mut markers = Markers::default();
             loop {
                 let result = self
                     .client
@@ -115,14 +124,7 @@ impl Walk<'_> {
                 let out = match result {
                     Ok(out) => out,
                     Err(err) => {
-                        self.recorder.record_sdk(
-                            Call::new(
-                                "ListAccountsForParent",
-                                "organizations:ListAccountsForParent",
-                                &node.id,
-                            ),
-                            &err,
-                        );
+                        self.recorder.record_sdk(accounts_call, &err);
                         break;
                     }
                 };
@@ -138,12 +140,21 @@ impl Walk<'_> {
                         policy_ids,
                     });
                 }
-                match out.next_token() {
-                    Some(next) => token = Some(next.to_owned()),
-                    None => break,
+                match markers.next_token(out.next_token()) {
+                    Ok(next) => token = next,
+                    Err(stop) => record_stop(self.recorder, accounts_call, &stop),
+                }
+                if token.is_none() {
+                    break;
                 }
             }
+            let units_call = Call::new(
+                "ListOrganizationalUnitsForParent",
+                "organizations:ListOrganizationalUnitsForParent",
+                &node.id,
+            );
             let mut token: Option<String> = None;
+            let mut markers = Markers::default();
             loop {
                 let result = self
                     .client
@@ -155,14 +166,7 @@ impl Walk<'_> {
                 let out = match result {
                     Ok(out) => out,
                     Err(err) => {
-                        self.recorder.record_sdk(
-                            Call::new(
-                                "ListOrganizationalUnitsForParent",
-                                "organizations:ListOrganizationalUnitsForParent",
-                                &node.id,
-                            ),
-                            &err,
-                        );
+                        self.recorder.record_sdk(units_call, &err);
                         break;
                     }
                 };
@@ -177,9 +181,12 @@ impl Walk<'_> {
                     self.fill(&mut child).await;
                     node.organizational_units.push(child);
                 }
-                match out.next_token() {
-                    Some(next) => token = Some(next.to_owned()),
-                    None => break,
+                match markers.next_token(out.next_token()) {
+                    Ok(next) => token = next,
+                    Err(stop) => record_stop(self.recorder, units_call, &stop),
+                }
+                if token.is_none() {
+                    break;
                 }
             }
         })
@@ -188,8 +195,14 @@ impl Walk<'_> {
     /// The ids of the SCPs and RCPs attached directly to `target`, remembering each policy.
     async fn policies_for(&mut self, target: &str) -> Vec<String> {
         let mut ids = Vec::new();
+        let call = Call::new(
+            "ListPoliciesForTarget",
+            "organizations:ListPoliciesForTarget",
+            target,
+        );
         for kind in POLICY_TYPES {
             let mut token: Option<String> = None;
+            let mut markers = Markers::default();
             loop {
                 let result = self
                     .client
@@ -204,14 +217,7 @@ impl Walk<'_> {
                     // A policy type that is not enabled has nothing attached.
                     Err(err) if error_code(&err) == Some("PolicyTypeNotEnabledException") => break,
                     Err(err) => {
-                        self.recorder.record_sdk(
-                            Call::new(
-                                "ListPoliciesForTarget",
-                                "organizations:ListPoliciesForTarget",
-                                target,
-                            ),
-                            &err,
-                        );
+                        self.recorder.record_sdk(call, &err);
                         break;
                     }
                 };
@@ -230,14 +236,23 @@ impl Walk<'_> {
                             document: None,
                         });
                 }
-                match out.next_token() {
-                    Some(next) => token = Some(next.to_owned()),
-                    None => break,
+                match markers.next_token(out.next_token()) {
+                    Ok(next) => token = next,
+                    Err(stop) => record_stop(self.recorder, call, &stop),
+                }
+                if token.is_none() {
+                    break;
                 }
             }
         }
         ids
     }
+}
+
+/// Records a listing that stopped early; what it listed before is kept (the tree is then
+/// incomplete, and `Errors` says where).
+fn record_stop(recorder: &Recorder, call: Call<'_>, stop: &Stop) {
+    recorder.record(call.error(FetchErrorKind::Failed, stop.to_string()));
 }
 
 /// DescribePolicy: adds the document to `policy`.

@@ -213,5 +213,18 @@ where
         };
         return (kind, message);
     }
+    if let SdkError::TimeoutError(_) = err {
+        // The SDK's own text ends in a debug dump of its types: say what happened and what
+        // to do instead.
+        let detail = std::error::Error::source(err)
+            .map(|source| format!(" ({source})"))
+            .unwrap_or_default();
+        return (
+            FetchErrorKind::Failed,
+            format!(
+                "no answer in time{detail}: if the API is only slow, raise `--attempt-timeout-secs`"
+            ),
+        );
+    }
     (FetchErrorKind::Failed, DisplayErrorContext(err).to_string())
 }

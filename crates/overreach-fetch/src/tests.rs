@@ -345,3 +345,128 @@ async fn unknown_credentials_are_an_error_not_a_partial_snapshot() {
     assert!(err.to_string().contains("could not authenticate"), "{err}");
     assert!(err.to_string().contains("InvalidClientTokenId"), "{err}");
 }
+
+/// Regression: a listing whose API answered "truncated" with a marker it had already
+/// returned looped forever (GAAD caught only A→A, the per-user listings nothing at all).
+#[tokio::test]
+async fn a_repeated_pagination_marker_stops_the_listing_with_an_error() {
+    let handler: Handler = Arc::new(|p: &Params| {
+        let marker = p.get("Marker").map(String::as_str);
+        let user_name = p.get("UserName").map(String::as_str);
+        match (p["Action"].as_str(), marker, user_name) {
+            // A cycle A→B→A: the users of the first two pages are kept.
+            ("GetAccountAuthorizationDetails", None, _) => ok(
+                "GetAccountAuthorizationDetails",
+                &format!(
+                    "<UserDetailList>{}</UserDetailList><IsTruncated>true</IsTruncated><Marker>A</Marker>",
+                    user("u1")
+                ),
+            ),
+            ("GetAccountAuthorizationDetails", Some("A"), _) => ok(
+                "GetAccountAuthorizationDetails",
+                &format!(
+                    "<UserDetailList>{}</UserDetailList><IsTruncated>true</IsTruncated><Marker>B</Marker>",
+                    user("u2")
+                ),
+            ),
+            ("GetAccountAuthorizationDetails", Some(_), _) => ok(
+                "GetAccountAuthorizationDetails",
+                "<IsTruncated>true</IsTruncated><Marker>A</Marker>",
+            ),
+            // u1's keys: the same marker twice in a row; the key listed first is kept.
+            ("ListAccessKeys", None, Some("u1")) => ok(
+                "ListAccessKeys",
+                "<AccessKeyMetadata><member><UserName>u1</UserName><AccessKeyId>AKIAFIRSTPAGE</AccessKeyId><Status>Active</Status></member></AccessKeyMetadata><IsTruncated>true</IsTruncated><Marker>K</Marker>",
+            ),
+            ("ListAccessKeys", Some("K"), Some("u1")) => ok(
+                "ListAccessKeys",
+                "<AccessKeyMetadata/><IsTruncated>true</IsTruncated><Marker>K</Marker>",
+            ),
+            ("GetAccessKeyLastUsed", _, _) => ok(
+                "GetAccessKeyLastUsed",
+                "<UserName>u1</UserName><AccessKeyLastUsed><ServiceName>N/A</ServiceName><Region>N/A</Region></AccessKeyLastUsed>",
+            ),
+            // u2's MFA devices: always truncated with the same marker; the count is unknown.
+            ("ListMFADevices", _, Some("u2")) => ok(
+                "ListMFADevices",
+                "<MFADevices><member><UserName>u2</UserName><SerialNumber>arn:aws:iam::123456789012:mfa/u2</SerialNumber><EnableDate>2026-01-01T00:00:00Z</EnableDate></member></MFADevices><IsTruncated>true</IsTruncated><Marker>M</Marker>",
+            ),
+            _ => common(p).unwrap_or_else(|| error(400, "InvalidAction")),
+        }
+    });
+    let (snapshot, log) = tokio::time::timeout(
+        Duration::from_secs(30),
+        run(handler, 1, FetchOptions::default()),
+    )
+    .await
+    .expect("the fetch loops on a repeated marker");
+    let names: Vec<_> = snapshot
+        .users
+        .iter()
+        .map(|u| u.user_name.as_str())
+        .collect();
+    assert_eq!(names, ["u1", "u2"]);
+    let calls = |action: &str| log.iter().filter(|p| p["Action"] == action).count();
+    assert_eq!(calls("GetAccountAuthorizationDetails"), 3);
+    assert_eq!(calls("ListAccessKeys"), 3, "2 for u1, 1 for u2");
+    assert_eq!(calls("ListMFADevices"), 3, "1 for u1, 2 for u2");
+
+    let mut errors: Vec<_> = snapshot
+        .errors
+        .iter()
+        .map(|e| (e.api.as_str(), e.target.as_str(), e.permission.as_str()))
+        .collect();
+    errors.sort_unstable();
+    assert_eq!(
+        errors,
+        [
+            (
+                "GetAccountAuthorizationDetails",
+                "",
+                "iam:GetAccountAuthorizationDetails"
+            ),
+            (
+                "ListAccessKeys",
+                "arn:aws:iam::123456789012:user/u1",
+                "iam:ListAccessKeys"
+            ),
+            (
+                "ListMFADevices",
+                "arn:aws:iam::123456789012:user/u2",
+                "iam:ListMFADevices"
+            ),
+        ]
+    );
+    for error in &snapshot.errors {
+        assert_eq!(error.kind, overreach_snapshot::FetchErrorKind::Failed);
+        assert!(
+            error
+                .message
+                .starts_with("the API returned a pagination marker it had already returned"),
+            "{}",
+            error.message
+        );
+    }
+    let signals = |name: &str| {
+        snapshot
+            .credential_signals
+            .iter()
+            .find(|c| c.user_name == name)
+            .unwrap()
+    };
+    let keys: Vec<_> = signals("u1")
+        .access_keys
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|k| k.access_key_id.as_str())
+        .collect();
+    assert_eq!(keys, ["AKIAFIRSTPAGE"], "the first page is kept");
+    assert!(
+        signals("u1").access_keys.as_ref().unwrap()[0]
+            .last_used
+            .is_some()
+    );
+    assert_eq!(signals("u1").mfa_devices, Some(0));
+    assert_eq!(signals("u2").mfa_devices, None, "incomplete: unknown");
+}

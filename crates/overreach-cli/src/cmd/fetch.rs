@@ -80,6 +80,10 @@ pub struct AwsArgs {
     /// Attempts per API call, the first included (retries use adaptive backoff).
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
     max_attempts: u32,
+    /// Seconds one attempt of an API call may take before it is abandoned and retried; a call
+    /// that times out on every attempt is listed as failed (the snapshot is then partial).
+    #[arg(long, value_name = "SECS", default_value_t = overreach_fetch::DEFAULT_ATTEMPT_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
+    attempt_timeout_secs: u64,
     /// The first retry backoff in milliseconds (for tests).
     #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
     retry_backoff_ms: u64,
@@ -100,6 +104,7 @@ impl AwsArgs {
             initial_backoff: Duration::from_millis(self.retry_backoff_ms),
             retry_mode: self.retry_mode,
             credentials: None,
+            attempt_timeout: Duration::from_secs(self.attempt_timeout_secs),
         }
     }
 }
