@@ -11,6 +11,10 @@ if ! command -v moto_server >/dev/null 2>&1; then
     # a real IAM API on loopback for the fetcher's tests
     python3 -m pip install --quiet 'moto[server]>=5.1,<6'
 fi
+if ! command -v cfn-lint >/dev/null 2>&1; then
+    # CloudFormation's linter accepts every template fixture of the check (tests/check_cases.rs)
+    python3 -m pip install --quiet 'cfn-lint==1.51.0'
+fi
 if ! cargo deny --version >/dev/null 2>&1; then
     cargo install --locked --quiet cargo-deny@0.20.2
 fi

@@ -3,6 +3,7 @@
 //! The binary is glue: the work is done by the library crates. Each subcommand lives in its
 //! own file under `cmd/`; exit codes come from one function in `exit.rs`.
 
+mod check;
 mod cmd;
 mod exit;
 mod input;
@@ -26,6 +27,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Scan(Box<cmd::scan::ScanArgs>),
+    Check(Box<cmd::check::CheckArgs>),
     Explain(cmd::explain::ExplainArgs),
     Graph(cmd::graph::GraphArgs),
     Catalog(cmd::catalog::CatalogArgs),
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => cmd::scan::run(&args),
+        Command::Check(args) => cmd::check::run(&args),
         Command::Explain(args) => cmd::explain::run(&args),
         Command::Graph(args) => cmd::graph::run(&args),
         Command::Catalog(args) => cmd::catalog::run(&args),

@@ -22,14 +22,19 @@
 //! come out *conditional*; elsewhere they become a [`Note`].
 
 pub mod model;
+pub mod overlay;
+pub mod snapshot_input;
 
 pub use crate::model::{
     IacError, IacSet, InputFile, Location, Locations, Note, NoteKind, PolicyLocation, Settings,
     unresolved,
 };
 pub mod cfn;
+pub(crate) mod json;
 pub mod manifest;
 pub mod terraform;
+pub(crate) mod tree;
+pub(crate) mod yaml;
 
 /// Reads every recognised file of one side of a check into one set.
 ///
@@ -42,12 +47,15 @@ pub fn read(files: &[InputFile], settings: &Settings) -> Result<IacSet, Vec<IacE
     // manifests name policy files, so they are read after the sniffing pass, with all files
     let mut manifests = Vec::new();
     for file in files {
-        let outcome = if cfn::sniff(file) {
+        let outcome = if snapshot_input::sniff(file) {
+            set.files.insert(file.path.clone(), "snapshot");
+            snapshot_input::read(file, &mut set)
+        } else if cfn::sniff(file) {
             set.files.insert(file.path.clone(), "cloudformation");
             cfn::read(file, settings, &mut set)
         } else if terraform::sniff(file) {
             set.files.insert(file.path.clone(), "terraform-plan");
-            terraform::read(file, settings, &mut set)
+            terraform::read_with_sources(file, files, settings, &mut set)
         } else if manifest::sniff(file) {
             manifests.push(file);
             Ok(())

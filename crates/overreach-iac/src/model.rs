@@ -69,6 +69,10 @@ pub struct Locations {
     /// an `AWS::IAM::Policy` / `aws_iam_role_policy` resource), `ROLE_ARN#trust` for a trust
     /// policy.
     pub policies: BTreeMap<String, PolicyLocation>,
+    /// (principal ARN, managed policy ARN) → where the attachment is written (the ARN in
+    /// `ManagedPolicyArns`, an attachment resource): AWS managed policies have no statements
+    /// in the input, so a grant they make is located at the attachment.
+    pub attachments: BTreeMap<(String, String), Location>,
 }
 
 impl Locations {
@@ -171,7 +175,10 @@ mod tests {
 
     #[test]
     fn unresolved_is_one_variable() {
-        assert_eq!(unresolved("GetAtt Bucket.Arn"), "${unresolved:GetAtt_Bucket.Arn}");
+        assert_eq!(
+            unresolved("GetAtt Bucket.Arn"),
+            "${unresolved:GetAtt_Bucket.Arn}"
+        );
         assert_eq!(unresolved("a}b,c*"), "${unresolved:a_b_c_}");
     }
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod catalog;
+pub mod check;
 pub mod explain;
 pub mod fetch;
 pub mod graph;

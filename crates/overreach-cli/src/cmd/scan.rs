@@ -87,7 +87,8 @@ pub enum FailOn {
 }
 
 impl FailOn {
-    fn threshold(self) -> Option<Severity> {
+    /// The lowest failing severity (`None`: never fail).
+    pub fn threshold(self) -> Option<Severity> {
         match self {
             FailOn::Low => Some(Severity::Low),
             FailOn::Medium => Some(Severity::Medium),

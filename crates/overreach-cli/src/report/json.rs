@@ -150,7 +150,8 @@ pub struct SuppressionEntry {
     pub expired: bool,
 }
 
-fn statement(s: &StatementRef) -> StatementEntry {
+/// A statement reference as written in reports.
+pub fn statement(s: &StatementRef) -> StatementEntry {
     StatementEntry {
         policy: s.policy.clone(),
         index: s.index,
@@ -158,7 +159,8 @@ fn statement(s: &StatementRef) -> StatementEntry {
     }
 }
 
-fn hop(h: &Hop) -> HopEntry {
+/// A hop as written in reports.
+pub fn hop(h: &Hop) -> HopEntry {
     let (kind, action, path, name) = match &h.kind {
         HopKind::Assume { action } => ("assume", Some(action.clone()), None, None),
         HopKind::Escalation { path, name } => {

@@ -131,6 +131,8 @@ pub struct ArtifactLocation {
 #[serde(rename_all = "camelCase")]
 pub struct Region {
     pub start_line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_column: Option<usize>,
 }
 
 #[derive(Debug, Serialize)]
@@ -189,7 +191,7 @@ fn pascal(id: &str) -> String {
 }
 
 /// The driver's rules.
-fn rules() -> Vec<Rule> {
+pub fn rules() -> Vec<Rule> {
     RULES
         .iter()
         .map(|r| Rule {
@@ -315,7 +317,10 @@ fn location(source: &Source<'_>, line: Option<usize>) -> Vec<Location> {
             artifact_location: ArtifactLocation {
                 uri: source.uri.clone(),
             },
-            region: line.map(|start_line| Region { start_line }),
+            region: line.map(|start_line| Region {
+                start_line,
+                start_column: None,
+            }),
         },
     }]
 }
@@ -353,6 +358,19 @@ fn result(
     line: Option<usize>,
     drift: Option<&Drift>,
 ) -> SarifResult {
+    let baseline_state = drift.map(|d| match d.status(&f.id) {
+        Status::New => "new",
+        Status::Remaining => "unchanged",
+    });
+    result_at(f, location(source, line), baseline_state)
+}
+
+/// The SARIF result of a finding at the given locations.
+pub fn result_at(
+    f: &Finding,
+    locations: Vec<Location>,
+    baseline_state: Option<&'static str>,
+) -> SarifResult {
     let rule_index = RULES.iter().position(|r| r.id == f.rule);
     let suppressions = match &f.suppression {
         Some(s) if !s.expired => vec![Suppression {
@@ -368,12 +386,9 @@ fn result(
         message: Text {
             text: format!("{}: {}", short_principal(&f.principal), f.message),
         },
-        locations: location(source, line),
+        locations,
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.id.clone())]),
-        baseline_state: drift.map(|d| match d.status(&f.id) {
-            Status::New => "new",
-            Status::Remaining => "unchanged",
-        }),
+        baseline_state,
         suppressions,
         properties: ResultProperties {
             severity: f.severity.as_str().to_string(),

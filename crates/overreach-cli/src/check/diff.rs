@@ -1,0 +1,473 @@
+//! What a change does: per principal, the rights it gains and loses (actions judged on their
+//! resources, through everything it reaches), the principals and paths it newly reaches, and
+//! the findings the change introduces or resolves.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
+
+use overreach_analysis::analyze::{Analysis, Context, Memo, Options, PrincipalView};
+use overreach_analysis::config::{Baselines, Config};
+use overreach_analysis::finding::{Finding, Hop, Severity};
+use overreach_iac::{IacSet, Location};
+use overreach_policy::summary::ResourceScope;
+use overreach_policy::{AccessLevel, ActionSet, Catalog, StatementRef};
+use overreach_snapshot::Snapshot;
+
+/// Actions listed per group (counts stay exact).
+pub const LISTED: usize = 10;
+
+/// One side of the check, analysed.
+#[derive(Debug)]
+pub struct Analysed {
+    /// What was read.
+    pub set: IacSet,
+    /// The account analysed (with the context, when given).
+    pub snapshot: Snapshot,
+    /// The analysis.
+    pub analysis: Analysis,
+}
+
+/// A grant as the diff compares them.
+#[derive(Debug, Clone)]
+struct Grant {
+    actions: ActionSet,
+    resources: ResourceScope,
+    statement: StatementRef,
+    /// The principal (or group) whose policy it is.
+    holder: String,
+}
+
+/// What one principal can do and reach.
+#[derive(Debug, Default)]
+struct Effective {
+    grants: Vec<Grant>,
+    /// Reached principals/groups/`account-admin` → the hops there.
+    reached: BTreeMap<String, Vec<Hop>>,
+}
+
+/// An action gained or lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionChange {
+    /// `service:Action`.
+    pub action: String,
+    /// The resources of the grant that gives (or gave) it.
+    pub resources: Vec<String>,
+    /// That grant's statement.
+    pub statement: StatementRef,
+    /// Whose policy it is (the principal, or what it reaches).
+    pub holder: String,
+    /// Where the statement is written, when the input shows it.
+    pub location: Option<Location>,
+}
+
+/// Actions of one service and access level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeGroup {
+    /// Service prefix.
+    pub service: String,
+    /// Access level.
+    pub access_level: String,
+    /// How many actions.
+    pub count: usize,
+    /// Up to [`LISTED`] of them, with their grants.
+    pub actions: Vec<ActionChange>,
+    /// Every one of them, by name.
+    pub names: Vec<String>,
+}
+
+/// How a principal changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalChange {
+    /// Its ARN.
+    pub principal: String,
+    /// `added` (only in head), `removed` (only in base) or `changed`.
+    pub status: &'static str,
+    /// Its declared role in head (base when removed).
+    pub declared_role: Option<String>,
+    /// Actions gained (on resources base did not cover).
+    pub added: Vec<ChangeGroup>,
+    /// Actions lost.
+    pub removed: Vec<ChangeGroup>,
+    /// Principals, groups or `account-admin` newly reached, with the path in head.
+    pub new_reach: Vec<(String, Vec<Hop>)>,
+    /// Those no longer reached.
+    pub lost_reach: Vec<String>,
+    /// Where the principal is defined in head (base when removed).
+    pub location: Option<Location>,
+}
+
+/// A finding the change introduces or makes worse.
+#[derive(Debug, Clone)]
+pub struct Introduced {
+    /// The head finding.
+    pub finding: Finding,
+    /// `new`, or `worse` (same id, more excess or a higher severity).
+    pub status: &'static str,
+    /// Where in head the grant is written.
+    pub location: Option<Location>,
+}
+
+/// The whole diff.
+#[derive(Debug, Default)]
+pub struct CheckDiff {
+    /// Principals whose rights or reach change, by ARN.
+    pub changes: Vec<PrincipalChange>,
+    /// Findings introduced or made worse.
+    pub introduced: Vec<Introduced>,
+    /// Findings of base that head no longer has.
+    pub resolved: Vec<Finding>,
+}
+
+/// What the rules' context needs besides an analysis.
+#[derive(Debug)]
+pub struct Inputs<'a> {
+    /// Declared roles.
+    pub config: &'a Config,
+    /// Their baselines.
+    pub baselines: &'a Baselines,
+    /// Options the analyses ran with.
+    pub options: &'a Options,
+}
+
+/// Compares base and head.
+pub fn compute(base: &Analysed, head: &Analysed, inputs: &Inputs<'_>) -> CheckDiff {
+    let catalog = Catalog::embedded();
+    let before = effective_all(base, inputs);
+    let after = effective_all(head, inputs);
+    let mut changes = Vec::new();
+    let arns: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    for arn in arns {
+        let change = match (before.get(arn), after.get(arn)) {
+            (Some(b), Some(a)) => {
+                let added = groups(catalog, &beyond(&a.grants, &b.grants), head);
+                let removed = groups(catalog, &beyond(&b.grants, &a.grants), base);
+                let new_reach: Vec<(String, Vec<Hop>)> = a
+                    .reached
+                    .iter()
+                    .filter(|(k, _)| !b.reached.contains_key(*k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                let lost_reach: Vec<String> = b
+                    .reached
+                    .keys()
+                    .filter(|k| !a.reached.contains_key(*k))
+                    .cloned()
+                    .collect();
+                if added.is_empty()
+                    && removed.is_empty()
+                    && new_reach.is_empty()
+                    && lost_reach.is_empty()
+                {
+                    continue;
+                }
+                PrincipalChange {
+                    principal: arn.clone(),
+                    status: "changed",
+                    declared_role: declared_role(head, arn),
+                    added,
+                    removed,
+                    new_reach,
+                    lost_reach,
+                    location: head.set.locations.principals.get(arn).cloned(),
+                }
+            }
+            (None, Some(a)) => PrincipalChange {
+                principal: arn.clone(),
+                status: "added",
+                declared_role: declared_role(head, arn),
+                added: groups(catalog, &beyond(&a.grants, &[]), head),
+                removed: Vec::new(),
+                new_reach: a
+                    .reached
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                lost_reach: Vec::new(),
+                location: head.set.locations.principals.get(arn).cloned(),
+            },
+            (Some(b), None) => PrincipalChange {
+                principal: arn.clone(),
+                status: "removed",
+                declared_role: declared_role(base, arn),
+                added: Vec::new(),
+                removed: groups(catalog, &beyond(&b.grants, &[]), base),
+                new_reach: Vec::new(),
+                lost_reach: b.reached.keys().cloned().collect(),
+                location: base.set.locations.principals.get(arn).cloned(),
+            },
+            (None, None) => continue,
+        };
+        changes.push(change);
+    }
+    let (introduced, resolved) = findings(base, head);
+    CheckDiff {
+        changes,
+        introduced,
+        resolved,
+    }
+}
+
+fn declared_role(side: &Analysed, arn: &str) -> Option<String> {
+    let i = side
+        .analysis
+        .account
+        .principals
+        .iter()
+        .position(|p| p.arn == arn)?;
+    side.analysis.declared[i].role.clone()
+}
+
+/// Every principal's grants (its own and those of everything it reaches) and reach.
+fn effective_all(side: &Analysed, inputs: &Inputs<'_>) -> BTreeMap<String, Effective> {
+    let a = &side.analysis;
+    let ctx = Context {
+        account: &a.account,
+        snapshot: &side.snapshot,
+        rights: &a.rights,
+        graph: &a.graph,
+        config: inputs.config,
+        baselines: inputs.baselines,
+        declared: &a.declared,
+        options: inputs.options,
+        catalog: Catalog::embedded(),
+        memo: Memo::default(),
+    };
+    let mut out = BTreeMap::new();
+    for p in 0..a.account.principals.len() {
+        let view = PrincipalView::new(&ctx, p);
+        let mut e = Effective::default();
+        let mut seen = HashSet::new();
+        for holder in view.holders() {
+            if !seen.insert(Arc::as_ptr(&holder.rights) as usize) {
+                continue;
+            }
+            for g in &holder.rights.grants {
+                e.grants.push(Grant {
+                    actions: g.allowed.union(&g.conditional),
+                    resources: g.resources.clone(),
+                    statement: g.statement.clone(),
+                    holder: holder.label.clone(),
+                });
+            }
+        }
+        for &(node, _) in &view.tree.order {
+            let label = overreach_analysis::analyze::node_label(&a.account, &a.graph.graph[node]);
+            // hubs and trust sources are steps, not things one can act as
+            let node_ref = &a.graph.graph[node];
+            if !matches!(
+                node_ref,
+                overreach_analysis::graph::Node::Principal(_)
+                    | overreach_analysis::graph::Node::Group(_)
+                    | overreach_analysis::graph::Node::AccountAdmin
+            ) {
+                continue;
+            }
+            let hops = view
+                .tree
+                .path_to(node)
+                .into_iter()
+                .filter_map(|edge| overreach_analysis::analyze::hop(&a.graph, &a.account, edge))
+                .collect();
+            e.reached.insert(label, hops);
+        }
+        out.insert(a.account.principals[p].arn.clone(), e);
+    }
+    out
+}
+
+/// For each grant of `new`, the actions that no grant of `old` gives on resources containing
+/// the new grant's: (action id, the grant).
+fn beyond<'g>(new: &'g [Grant], old: &[Grant]) -> Vec<(u32, &'g Grant)> {
+    let catalog = Catalog::embedded();
+    let mut taken = ActionSet::empty(catalog.len());
+    let mut out = Vec::new();
+    for g in new {
+        let mut rest = g.actions.difference(&taken);
+        for o in old {
+            if rest.is_empty() {
+                break;
+            }
+            // equal scopes cover each other even when they hold variables (an unresolved
+            // value is the same unknown on both sides), which `contains` never assumes
+            if o.resources == g.resources || o.resources.contains(&g.resources) {
+                rest = rest.difference(&o.actions);
+            }
+        }
+        for id in rest.ids() {
+            out.push((id, g));
+        }
+        taken.union_with(&rest);
+    }
+    out
+}
+
+fn groups(catalog: &Catalog, actions: &[(u32, &Grant)], side: &Analysed) -> Vec<ChangeGroup> {
+    let mut map: BTreeMap<(&str, AccessLevel), ChangeGroup> = BTreeMap::new();
+    for &(id, g) in actions {
+        let level = catalog.level(id).unwrap_or(AccessLevel::Write);
+        let prefix = catalog.prefix_of(id);
+        let group = map.entry((prefix, level)).or_insert_with(|| ChangeGroup {
+            service: prefix.to_string(),
+            access_level: level.as_str().to_string(),
+            count: 0,
+            actions: Vec::new(),
+            names: Vec::new(),
+        });
+        group.count += 1;
+        group.names.push(catalog.full_name(id));
+        if group.actions.len() < LISTED {
+            group.actions.push(ActionChange {
+                action: catalog.full_name(id),
+                resources: g.resources.describe(),
+                statement: g.statement.clone(),
+                holder: g.holder.clone(),
+                location: statement_location(&side.set, &g.statement, &g.holder),
+            });
+        }
+    }
+    map.into_values().collect()
+}
+
+/// Where a statement is written: the statement itself, else (an AWS managed policy, whose
+/// text is not in the input) the attachment of its policy to the holder.
+pub fn statement_location(set: &IacSet, st: &StatementRef, holder: &str) -> Option<Location> {
+    set.locations
+        .statement(&st.policy, st.index)
+        .cloned()
+        .or_else(|| {
+            set.locations
+                .attachments
+                .get(&(holder.to_string(), st.policy.clone()))
+                .cloned()
+        })
+        .or_else(|| {
+            // an inline policy id is `OWNER#inline/NAME`: fall back to the owner's resource
+            let owner = st.policy.split('#').next().unwrap_or(&st.policy);
+            set.locations.principals.get(owner).cloned()
+        })
+}
+
+/// Findings introduced (new ids, or same id with more excess or a higher severity) and
+/// resolved.
+fn findings(base: &Analysed, head: &Analysed) -> (Vec<Introduced>, Vec<Finding>) {
+    let before: BTreeMap<&str, &Finding> = base
+        .analysis
+        .findings
+        .iter()
+        .map(|f| (f.id.as_str(), f))
+        .collect();
+    let after: BTreeSet<&str> = head
+        .analysis
+        .findings
+        .iter()
+        .map(|f| f.id.as_str())
+        .collect();
+    let mut introduced = Vec::new();
+    for f in &head.analysis.findings {
+        let status = match before.get(f.id.as_str()) {
+            None => "new",
+            Some(old) if worse(old, f) => "worse",
+            Some(_) => continue,
+        };
+        introduced.push(Introduced {
+            finding: f.clone(),
+            status,
+            location: locate(base, head, f),
+        });
+    }
+    let resolved = base
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| !after.contains(f.id.as_str()))
+        .cloned()
+        .collect();
+    (introduced, resolved)
+}
+
+fn worse(old: &Finding, new: &Finding) -> bool {
+    let total = |f: &Finding| f.excess.iter().map(|g| g.count).sum::<usize>() + f.excess_omitted;
+    new.severity > old.severity || total(new) > total(old)
+}
+
+/// The place in head that grants what a finding reports: the first statement in path order
+/// (the hops, then the statements behind the excess) that the change added or altered, else
+/// the first that head shows at all, else the principal.
+fn locate(base: &Analysed, head: &Analysed, f: &Finding) -> Option<Location> {
+    let mut evidence: Vec<(&StatementRef, &str)> = Vec::new();
+    for h in &f.path {
+        evidence.extend(h.statements.iter().map(|s| (s, f.principal.as_str())));
+    }
+    for g in &f.excess {
+        for h in &g.via {
+            evidence.extend(h.statements.iter().map(|s| (s, f.principal.as_str())));
+        }
+        evidence.extend(g.actions.iter().map(|a| (&a.statement, g.holder.as_str())));
+    }
+    let located = |(s, holder): &(&StatementRef, &str)| {
+        statement_location_strict(&head.set, s, holder, &f.principal)
+    };
+    evidence
+        .iter()
+        .filter(|e| changed(base, head, e.0, e.1))
+        .find_map(located)
+        .or_else(|| evidence.iter().find_map(located))
+        .or_else(|| head.set.locations.principals.get(&f.principal).cloned())
+}
+
+/// Did the change add or alter this statement (or, for a policy whose text the input does not
+/// hold, attach the policy to `holder`)?
+fn changed(base: &Analysed, head: &Analysed, st: &StatementRef, holder: &str) -> bool {
+    if head.set.locations.statement(&st.policy, st.index).is_some() {
+        let Some((now, _)) = head.analysis.account.statement(st) else {
+            return false;
+        };
+        let before = base
+            .analysis
+            .account
+            .policies
+            .iter()
+            .find(|p| p.id == st.policy)
+            .and_then(|p| p.policy.as_ref());
+        return !before.is_some_and(|p| p.policy.statements.iter().any(|s| s == now));
+    }
+    let holds = |side: &Analysed| {
+        let account = &side.analysis.account;
+        account.principals.iter().any(|p| {
+            p.arn == holder
+                && p.identity
+                    .iter()
+                    .any(|(i, _)| account.policies.get(*i).is_some_and(|e| e.id == st.policy))
+        })
+    };
+    holds(head) && !holds(base)
+}
+
+/// True when a finding at or above `threshold` is introduced and not suppressed.
+pub fn fails(diff: &CheckDiff, threshold: Option<Severity>) -> bool {
+    threshold.is_some_and(|t| {
+        diff.introduced
+            .iter()
+            .any(|i| !i.finding.is_suppressed() && i.finding.severity >= t)
+    })
+}
+
+/// [`statement_location`] without the fallback to the owner's resource.
+fn statement_location_strict(
+    set: &IacSet,
+    st: &StatementRef,
+    holder: &str,
+    principal: &str,
+) -> Option<Location> {
+    set.locations
+        .statement(&st.policy, st.index)
+        .cloned()
+        .or_else(|| {
+            [holder, principal].iter().find_map(|h| {
+                set.locations
+                    .attachments
+                    .get(&(h.to_string(), st.policy.clone()))
+                    .cloned()
+            })
+        })
+}

@@ -1,0 +1,560 @@
+//! The check's outputs: the JSON report (check schema version 1, frozen wire types,
+//! `schema/check-v1.schema.json`), SARIF located at the granting statements, a markdown pull
+//! request comment and a terminal table.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use overreach_iac::{IacSet, Location};
+use serde::Serialize;
+
+use super::diff::{ActionChange, ChangeGroup, CheckDiff, PrincipalChange};
+use crate::report::json::{FindingEntry, HopEntry, StatementEntry};
+use crate::report::sarif;
+
+/// The schema version written.
+pub const SCHEMA_VERSION: &str = "1";
+
+/// The check report.
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    pub schema_version: &'static str,
+    /// Always `check`.
+    pub report: &'static str,
+    pub tool: ToolEntry,
+    pub generated_at: String,
+    pub base: SideEntry,
+    pub head: SideEntry,
+    /// The `--fail-on` threshold (`never` when none).
+    pub fail_on: String,
+    /// False when a finding at or above `fail_on` is introduced.
+    pub passed: bool,
+    /// True when the context snapshot is partial: the judgement may miss rights.
+    pub partial: bool,
+    pub summary: SummaryEntry,
+    pub changes: Vec<ChangeEntry>,
+    pub introduced: Vec<IntroducedEntry>,
+    pub resolved: Vec<FindingEntry>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ToolEntry {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+/// One side as read.
+#[derive(Debug, Serialize)]
+pub struct SideEntry {
+    /// What was given (`origin/main`, a folder).
+    pub spec: String,
+    /// Files recognised, with their format.
+    pub files: BTreeMap<String, &'static str>,
+    /// What the readers could not resolve or model.
+    pub notes: Vec<NoteEntry>,
+    /// Paths not read (symbolic links), with why.
+    pub skipped: Vec<SkippedEntry>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NoteEntry {
+    pub kind: &'static str,
+    pub location: LocationEntry,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SkippedEntry {
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LocationEntry {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SummaryEntry {
+    pub principals_changed: usize,
+    pub actions_added: usize,
+    pub actions_removed: usize,
+    pub introduced: usize,
+    pub resolved: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChangeEntry {
+    pub principal: String,
+    /// `added`, `removed` or `changed`.
+    pub status: &'static str,
+    pub declared_role: Option<String>,
+    pub location: Option<LocationEntry>,
+    pub added: Vec<GroupEntry>,
+    pub removed: Vec<GroupEntry>,
+    pub new_reach: Vec<ReachEntry>,
+    pub lost_reach: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GroupEntry {
+    pub service: String,
+    pub access_level: String,
+    pub count: usize,
+    pub actions: Vec<ActionEntry>,
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ActionEntry {
+    pub action: String,
+    pub resources: Vec<String>,
+    pub holder: String,
+    pub statement: StatementEntry,
+    pub location: Option<LocationEntry>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReachEntry {
+    pub target: String,
+    pub path: Vec<HopEntry>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IntroducedEntry {
+    /// `new` or `worse`.
+    pub status: &'static str,
+    pub location: Option<LocationEntry>,
+    pub finding: FindingEntry,
+}
+
+fn location(l: &Location) -> LocationEntry {
+    LocationEntry {
+        file: l.file.clone(),
+        line: l.line,
+        column: l.column,
+    }
+}
+
+fn side(spec: &str, set: &IacSet, skipped: &[(String, String)]) -> SideEntry {
+    SideEntry {
+        spec: spec.to_string(),
+        files: set.files.clone(),
+        notes: set
+            .notes
+            .iter()
+            .map(|n| NoteEntry {
+                kind: n.kind.as_str(),
+                location: location(&n.location),
+                message: n.message.clone(),
+            })
+            .collect(),
+        skipped: skipped
+            .iter()
+            .map(|(path, reason)| SkippedEntry {
+                path: path.clone(),
+                reason: reason.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn group(g: &ChangeGroup) -> GroupEntry {
+    GroupEntry {
+        service: g.service.clone(),
+        access_level: g.access_level.clone(),
+        count: g.count,
+        actions: g.actions.iter().map(action).collect(),
+        names: g.names.clone(),
+    }
+}
+
+fn action(a: &ActionChange) -> ActionEntry {
+    ActionEntry {
+        action: a.action.clone(),
+        resources: a.resources.clone(),
+        holder: a.holder.clone(),
+        statement: crate::report::json::statement(&a.statement),
+        location: a.location.as_ref().map(location),
+    }
+}
+
+fn change(c: &PrincipalChange) -> ChangeEntry {
+    ChangeEntry {
+        principal: c.principal.clone(),
+        status: c.status,
+        declared_role: c.declared_role.clone(),
+        location: c.location.as_ref().map(location),
+        added: c.added.iter().map(group).collect(),
+        removed: c.removed.iter().map(group).collect(),
+        new_reach: c
+            .new_reach
+            .iter()
+            .map(|(target, hops)| ReachEntry {
+                target: target.clone(),
+                path: hops.iter().map(crate::report::json::hop).collect(),
+            })
+            .collect(),
+        lost_reach: c.lost_reach.clone(),
+    }
+}
+
+/// Everything the renderers need.
+#[derive(Debug)]
+pub struct View<'a> {
+    pub diff: &'a CheckDiff,
+    pub base: (&'a str, &'a IacSet, &'a [(String, String)]),
+    pub head: (&'a str, &'a IacSet, &'a [(String, String)]),
+    pub fail_on: &'a str,
+    pub passed: bool,
+    pub partial: bool,
+}
+
+fn count(groups: &[ChangeGroup]) -> usize {
+    groups.iter().map(|g| g.count).sum()
+}
+
+/// The JSON report.
+pub fn json(v: &View<'_>, generated_at: String) -> CheckReport {
+    CheckReport {
+        schema_version: SCHEMA_VERSION,
+        report: "check",
+        tool: ToolEntry {
+            name: "overreach",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        generated_at,
+        base: side(v.base.0, v.base.1, v.base.2),
+        head: side(v.head.0, v.head.1, v.head.2),
+        fail_on: v.fail_on.to_string(),
+        passed: v.passed,
+        partial: v.partial,
+        summary: SummaryEntry {
+            principals_changed: v.diff.changes.len(),
+            actions_added: v.diff.changes.iter().map(|c| count(&c.added)).sum(),
+            actions_removed: v.diff.changes.iter().map(|c| count(&c.removed)).sum(),
+            introduced: v.diff.introduced.len(),
+            resolved: v.diff.resolved.len(),
+        },
+        changes: v.diff.changes.iter().map(change).collect(),
+        introduced: v
+            .diff
+            .introduced
+            .iter()
+            .map(|i| IntroducedEntry {
+                status: i.status,
+                location: i.location.as_ref().map(location),
+                finding: crate::report::json::finding(&i.finding),
+            })
+            .collect(),
+        resolved: v
+            .diff
+            .resolved
+            .iter()
+            .map(crate::report::json::finding)
+            .collect(),
+    }
+}
+
+/// SARIF: one result per introduced finding, at the head statement (or resource) granting
+/// it; a finding with no place in head (only in the context) points at the first head file.
+pub fn sarif_log(v: &View<'_>) -> sarif::Log {
+    let fallback = v.head.1.files.keys().next().cloned();
+    let results = v
+        .diff
+        .introduced
+        .iter()
+        .filter_map(|i| {
+            let (uri, line, column) = match &i.location {
+                Some(l) => (l.file.clone(), l.line as usize, Some(l.column as usize)),
+                None => (fallback.clone()?, 1, None),
+            };
+            let loc = sarif::Location {
+                physical_location: sarif::PhysicalLocation {
+                    artifact_location: sarif::ArtifactLocation {
+                        uri: sarif::path_uri(&uri),
+                    },
+                    region: Some(sarif::Region {
+                        start_line: line.max(1),
+                        start_column: column.filter(|c| *c >= 1),
+                    }),
+                },
+            };
+            Some(sarif::result_at(&i.finding, vec![loc], Some("new")))
+        })
+        .collect();
+    sarif::Log {
+        schema: sarif::SCHEMA,
+        version: sarif::VERSION,
+        runs: vec![sarif::Run {
+            tool: sarif::Tool {
+                driver: sarif::Driver {
+                    name: "overreach",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: sarif::INFORMATION_URI,
+                    rules: sarif::rules(),
+                },
+            },
+            results,
+        }],
+    }
+}
+
+fn short(arn: &str) -> &str {
+    arn.rsplit_once(':').map_or(arn, |(_, r)| r)
+}
+
+fn at(l: Option<&Location>) -> String {
+    l.map(|l| format!("{}:{}", l.file, l.line))
+        .unwrap_or_default()
+}
+
+fn groups_line(groups: &[ChangeGroup]) -> String {
+    // a broad change (admin access) is summed up by access level, not listed service by service
+    if groups.len() > 6 {
+        let mut levels: BTreeMap<&str, usize> = BTreeMap::new();
+        for g in groups {
+            *levels.entry(g.access_level.as_str()).or_default() += g.count;
+        }
+        let services: std::collections::BTreeSet<&str> =
+            groups.iter().map(|g| g.service.as_str()).collect();
+        let by_level: Vec<String> = levels.iter().map(|(l, n)| format!("{l} ×{n}")).collect();
+        return format!(
+            "{} actions in {} services ({})",
+            count(groups),
+            services.len(),
+            by_level.join(", ")
+        );
+    }
+    groups
+        .iter()
+        .map(|g| {
+            let names: Vec<&str> = g
+                .actions
+                .iter()
+                .take(3)
+                .map(|a| a.action.as_str())
+                .collect();
+            let more = g.count.saturating_sub(names.len());
+            let resources = g
+                .actions
+                .first()
+                .map(|a| a.resources.join(", "))
+                .unwrap_or_default();
+            format!(
+                "{} {} ×{} ({}{}) on {}",
+                g.service,
+                g.access_level,
+                g.count,
+                names.join(", "),
+                if more > 0 {
+                    format!(", +{more}")
+                } else {
+                    String::new()
+                },
+                resources
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The markdown pull-request comment.
+pub fn markdown(v: &View<'_>) -> String {
+    let mut s = String::new();
+    let d = v.diff;
+    let verdict = if v.passed { "passed" } else { "failed" };
+    let _ = writeln!(s, "## overreach check: {verdict}\n");
+    let _ = writeln!(
+        s,
+        "`{}` → `{}`: {} principal(s) change, {} finding(s) introduced, {} resolved (fail on: {}).{}\n",
+        v.base.0,
+        v.head.0,
+        d.changes.len(),
+        d.introduced.len(),
+        d.resolved.len(),
+        v.fail_on,
+        if v.partial {
+            " **The context snapshot is partial: rights may be missing.**"
+        } else {
+            ""
+        }
+    );
+    if !d.introduced.is_empty() {
+        let _ = writeln!(s, "### Introduced findings\n");
+        let _ = writeln!(s, "| severity | rule | principal | where | finding |");
+        let _ = writeln!(s, "|---|---|---|---|---|");
+        for i in &d.introduced {
+            let f = &i.finding;
+            let _ = writeln!(
+                s,
+                "| {}{} | `{}` | `{}` | {} | {} |",
+                f.severity,
+                if i.status == "worse" { " (worse)" } else { "" },
+                f.rule,
+                short(&f.principal),
+                at(i.location.as_ref()),
+                cell(&f.message)
+            );
+        }
+        s.push('\n');
+    }
+    if !d.changes.is_empty() {
+        let _ = writeln!(s, "### Changes in effective rights\n");
+        for c in &d.changes {
+            let _ = writeln!(
+                s,
+                "- **`{}`** ({}{}){}",
+                short(&c.principal),
+                c.status,
+                c.declared_role
+                    .as_deref()
+                    .map(|r| format!(", declared `{r}`"))
+                    .unwrap_or_default(),
+                c.location
+                    .as_ref()
+                    .map(|l| format!(" at `{}:{}`", l.file, l.line))
+                    .unwrap_or_default()
+            );
+            if !c.added.is_empty() {
+                let _ = writeln!(s, "  - gains: {}", cell(&groups_line(&c.added)));
+            }
+            if !c.removed.is_empty() {
+                let _ = writeln!(s, "  - loses: {}", cell(&groups_line(&c.removed)));
+            }
+            for (target, hops) in c.new_reach.iter().take(5) {
+                let how: Vec<String> = hops.iter().map(|h| h.label()).collect();
+                let _ = writeln!(
+                    s,
+                    "  - newly reaches `{}` ({})",
+                    short(target),
+                    how.join(" → ")
+                );
+            }
+            if c.new_reach.len() > 5 {
+                let _ = writeln!(s, "  - … and {} more newly reached", c.new_reach.len() - 5);
+            }
+        }
+        s.push('\n');
+    }
+    if !d.resolved.is_empty() {
+        let _ = writeln!(s, "### Resolved findings\n");
+        for f in &d.resolved {
+            let _ = writeln!(
+                s,
+                "- `{}` `{}`: {}",
+                f.rule,
+                short(&f.principal),
+                cell(&f.message)
+            );
+        }
+        s.push('\n');
+    }
+    let notes: Vec<_> = v.head.1.notes.iter().collect();
+    if !notes.is_empty() {
+        let _ = writeln!(
+            s,
+            "<details><summary>{} note(s) on the head inputs</summary>\n",
+            notes.len()
+        );
+        for n in notes {
+            let _ = writeln!(
+                s,
+                "- {} `{}:{}`: {}",
+                n.kind.as_str(),
+                n.location.file,
+                n.location.line,
+                cell(&n.message)
+            );
+        }
+        let _ = writeln!(s, "\n</details>");
+    }
+    if d.changes.is_empty() && d.introduced.is_empty() && d.resolved.is_empty() {
+        let _ = writeln!(s, "No change in any principal's effective rights.");
+    }
+    s
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The terminal table.
+pub fn table(v: &View<'_>, width: u16) -> String {
+    use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+    let d = v.diff;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "overreach check {}: {} → {}: {} principal(s) change, {} finding(s) introduced, {} resolved (fail on {})",
+        if v.passed { "passed" } else { "FAILED" },
+        v.base.0,
+        v.head.0,
+        d.changes.len(),
+        d.introduced.len(),
+        d.resolved.len(),
+        v.fail_on
+    );
+    if v.partial {
+        let _ = writeln!(out, "partial: the context snapshot is partial");
+    }
+    if !d.introduced.is_empty() {
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(width)
+            .set_header(["severity", "rule", "principal", "where", "finding"]);
+        for i in &d.introduced {
+            let f = &i.finding;
+            t.add_row([
+                format!(
+                    "{}{}",
+                    f.severity,
+                    if i.status == "worse" { " (worse)" } else { "" }
+                ),
+                f.rule.to_string(),
+                short(&f.principal).to_string(),
+                at(i.location.as_ref()),
+                f.message.clone(),
+            ]);
+        }
+        let _ = writeln!(out, "{t}");
+    }
+    if !d.changes.is_empty() {
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(width)
+            .set_header(["principal", "change", "gains", "loses", "newly reaches"]);
+        for c in &d.changes {
+            t.add_row([
+                short(&c.principal).to_string(),
+                c.status.to_string(),
+                groups_line(&c.added),
+                groups_line(&c.removed),
+                c.new_reach
+                    .iter()
+                    .map(|(t, _)| short(t))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ]);
+        }
+        let _ = writeln!(out, "{t}");
+    }
+    for (spec, set) in [(v.base.0, v.base.1), (v.head.0, v.head.1)] {
+        for n in &set.notes {
+            let _ = writeln!(
+                out,
+                "note ({spec}): {} {}:{}: {}",
+                n.kind.as_str(),
+                n.location.file,
+                n.location.line,
+                n.message
+            );
+        }
+    }
+    out
+}
