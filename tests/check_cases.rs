@@ -426,3 +426,58 @@ fn cloudformation_fixtures_pass_cfn_lint() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn markdown_comment_names_the_finding_its_line_and_the_change() {
+    let case = root().join("fixtures/check/cfn-yaml-widen-passrole");
+    let o = overreach_in(&root())
+        .arg("check")
+        .arg("--base")
+        .arg(case.join("base"))
+        .arg("--head")
+        .arg(case.join("head"))
+        .arg("--config")
+        .arg(case.join("overreach.toml"))
+        .args(["--format", "markdown", "--as-of", "2026-11-24"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let md = String::from_utf8(o.stdout).unwrap();
+    assert!(md.starts_with("## overreach check: failed\n"), "{md}");
+    assert!(
+        md.contains("| critical | `privilege-escalation` | `role/deploy` |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("cfn-yaml-widen-passrole/head/template.yaml:32 |"),
+        "{md}"
+    );
+    assert!(md.contains("- **`role/deploy`** (changed"), "{md}");
+    assert!(
+        md.contains("newly reaches `role/account-janitor` (escalation lambda-001)\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("of which its own policies grant: iam Write ×1 (iam:PassRole) on *"),
+        "{md}"
+    );
+    // a pull request that changes nothing says so and passes
+    let case = root().join("fixtures/check/cfn-yaml-reorder-noop");
+    let o = overreach_in(&root())
+        .arg("check")
+        .arg("--base")
+        .arg(case.join("base"))
+        .arg("--head")
+        .arg(case.join("head"))
+        .arg("--config")
+        .arg(case.join("overreach.toml"))
+        .args(["--format", "markdown"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let md = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        md.contains("No change in any principal's effective rights."),
+        "{md}"
+    );
+}

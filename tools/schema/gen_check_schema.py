@@ -49,7 +49,8 @@ defs["change_group"] = obj(["service", "access_level", "count", "actions", "name
     "count": {"type": "integer", "minimum": 1},
     "actions": {"description": "Up to 10 of the group's actions.", "type": "array", "items": {"$ref": "#/$defs/change_action"}},
 })
-defs["change"] = obj(["principal", "status", "declared_role", "location", "added", "removed", "new_reach", "lost_reach"], {
+defs["change"] = obj(["principal", "status", "declared_role", "location", "added", "added_own", "removed", "new_reach", "lost_reach"], {
+    "added_own": {"description": "Of `added`, the actions the principal's own policies grant (not reached through another principal).", "type": "array", "items": {"$ref": "#/$defs/change_group"}},
     "principal": {"type": "string"},
     "status": {"enum": ["added", "removed", "changed"]},
     "declared_role": {"type": ["string", "null"]},

@@ -86,6 +86,8 @@ pub struct PrincipalChange {
     pub declared_role: Option<String>,
     /// Actions gained (on resources base did not cover).
     pub added: Vec<ChangeGroup>,
+    /// Of those, the ones its own policies grant (not reached through another principal).
+    pub added_own: Vec<ChangeGroup>,
     /// Actions lost.
     pub removed: Vec<ChangeGroup>,
     /// Principals, groups or `account-admin` newly reached, with the path in head.
@@ -139,7 +141,9 @@ pub fn compute(base: &Analysed, head: &Analysed, inputs: &Inputs<'_>) -> CheckDi
     for arn in arns {
         let change = match (before.get(arn), after.get(arn)) {
             (Some(b), Some(a)) => {
-                let added = groups(catalog, &beyond(&a.grants, &b.grants), head);
+                let gained = beyond(&a.grants, &b.grants);
+                let added = groups(catalog, &gained, head);
+                let added_own = own_groups(catalog, arn, &gained, head);
                 let removed = groups(catalog, &beyond(&b.grants, &a.grants), base);
                 let new_reach: Vec<(String, Vec<Hop>)> = a
                     .reached
@@ -165,6 +169,7 @@ pub fn compute(base: &Analysed, head: &Analysed, inputs: &Inputs<'_>) -> CheckDi
                     status: "changed",
                     declared_role: declared_role(head, arn),
                     added,
+                    added_own,
                     removed,
                     new_reach,
                     lost_reach,
@@ -176,6 +181,7 @@ pub fn compute(base: &Analysed, head: &Analysed, inputs: &Inputs<'_>) -> CheckDi
                 status: "added",
                 declared_role: declared_role(head, arn),
                 added: groups(catalog, &beyond(&a.grants, &[]), head),
+                added_own: own_groups(catalog, arn, &beyond(&a.grants, &[]), head),
                 removed: Vec::new(),
                 new_reach: a
                     .reached
@@ -190,6 +196,7 @@ pub fn compute(base: &Analysed, head: &Analysed, inputs: &Inputs<'_>) -> CheckDi
                 status: "removed",
                 declared_role: declared_role(base, arn),
                 added: Vec::new(),
+                added_own: Vec::new(),
                 removed: groups(catalog, &beyond(&b.grants, &[]), base),
                 new_reach: Vec::new(),
                 lost_reach: b.reached.keys().cloned().collect(),
@@ -299,6 +306,21 @@ fn beyond<'g>(new: &'g [Grant], old: &[Grant]) -> Vec<(u32, &'g Grant)> {
         taken.union_with(&rest);
     }
     out
+}
+
+/// The groups of the actions granted by `principal`'s own policies.
+fn own_groups(
+    catalog: &Catalog,
+    principal: &str,
+    actions: &[(u32, &Grant)],
+    side: &Analysed,
+) -> Vec<ChangeGroup> {
+    let own: Vec<(u32, &Grant)> = actions
+        .iter()
+        .filter(|(_, g)| g.holder == principal)
+        .copied()
+        .collect();
+    groups(catalog, &own, side)
 }
 
 fn groups(catalog: &Catalog, actions: &[(u32, &Grant)], side: &Analysed) -> Vec<ChangeGroup> {

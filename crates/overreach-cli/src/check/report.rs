@@ -93,6 +93,7 @@ pub struct ChangeEntry {
     pub declared_role: Option<String>,
     pub location: Option<LocationEntry>,
     pub added: Vec<GroupEntry>,
+    pub added_own: Vec<GroupEntry>,
     pub removed: Vec<GroupEntry>,
     pub new_reach: Vec<ReachEntry>,
     pub lost_reach: Vec<String>,
@@ -188,6 +189,7 @@ fn change(c: &PrincipalChange) -> ChangeEntry {
         declared_role: c.declared_role.clone(),
         location: c.location.as_ref().map(location),
         added: c.added.iter().map(group).collect(),
+        added_own: c.added_own.iter().map(group).collect(),
         removed: c.removed.iter().map(group).collect(),
         new_reach: c
             .new_reach
@@ -422,11 +424,18 @@ pub fn markdown(v: &View<'_>) -> String {
             if !c.added.is_empty() {
                 let _ = writeln!(s, "  - gains: {}", cell(&groups_line(&c.added)));
             }
+            if !c.added_own.is_empty() && count(&c.added_own) < count(&c.added) {
+                let _ = writeln!(
+                    s,
+                    "  - of which its own policies grant: {}",
+                    cell(&groups_line(&c.added_own))
+                );
+            }
             if !c.removed.is_empty() {
                 let _ = writeln!(s, "  - loses: {}", cell(&groups_line(&c.removed)));
             }
             for (target, hops) in c.new_reach.iter().take(5) {
-                let how: Vec<String> = hops.iter().map(|h| h.label()).collect();
+                let how = hop_labels(hops);
                 let _ = writeln!(
                     s,
                     "  - newly reaches `{}` ({})",
@@ -476,6 +485,13 @@ pub fn markdown(v: &View<'_>) -> String {
         let _ = writeln!(s, "No change in any principal's effective rights.");
     }
     s
+}
+
+/// The hops' labels, a hub's two hops (to the hub, from it) shown once.
+fn hop_labels(hops: &[overreach_analysis::finding::Hop]) -> Vec<String> {
+    let mut out: Vec<String> = hops.iter().map(|h| h.label()).collect();
+    out.dedup();
+    out
 }
 
 fn cell(text: &str) -> String {
@@ -533,7 +549,15 @@ pub fn table(v: &View<'_>, width: u16) -> String {
             t.add_row([
                 short(&c.principal).to_string(),
                 c.status.to_string(),
-                groups_line(&c.added),
+                if !c.added_own.is_empty() && count(&c.added_own) < count(&c.added) {
+                    format!(
+                        "{}; own policies: {}",
+                        groups_line(&c.added),
+                        groups_line(&c.added_own)
+                    )
+                } else {
+                    groups_line(&c.added)
+                },
                 groups_line(&c.removed),
                 c.new_reach
                     .iter()
