@@ -481,3 +481,119 @@ fn markdown_comment_names_the_finding_its_line_and_the_change() {
         "{md}"
     );
 }
+
+#[test]
+fn context_snapshot_judges_the_change_with_what_principals_already_have() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for side in ["base", "head"] {
+        std::fs::create_dir_all(dir.join(side)).unwrap();
+    }
+    // the live account: an auditor declared readonly by its tags, and a role the change deletes
+    let context = serde_json::json!({
+        "UserDetailList": [], "GroupDetailList": [], "Policies": [],
+        "RoleDetailList": [
+            {"RoleName": "auditor", "Path": "/", "Arn": "arn:aws:iam::111122223333:role/auditor",
+             "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []},
+             "AttachedManagedPolicies": [{"PolicyName": "ReadOnlyAccess", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}],
+             "Tags": [{"Key": "declared-role", "Value": "readonly"}, {"Key": "principal-kind", "Value": "human"}]},
+            {"RoleName": "old-batch", "Path": "/", "Arn": "arn:aws:iam::111122223333:role/old-batch",
+             "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []},
+             "AttachedManagedPolicies": [{"PolicyName": "ReadOnlyAccess", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]}
+        ]
+    });
+    std::fs::write(dir.join("live.json"), context.to_string()).unwrap();
+    std::fs::write(
+        dir.join("overreach.toml"),
+        "[roles.readonly]\naccess_levels = [\"List\", \"Read\"]\n",
+    )
+    .unwrap();
+    let role = |name: &str| {
+        format!(
+            "  {name}:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: {name}\n      AssumeRolePolicyDocument:\n        Statement: []\n"
+        )
+    };
+    std::fs::write(
+        dir.join("base/template.yaml"),
+        format!("Resources:\n{}", role("old-batch")),
+    )
+    .unwrap();
+    // head: the stack no longer defines old-batch; a policy is attached to the existing auditor
+    std::fs::write(
+        dir.join("head/template.yaml"),
+        "Resources:\n  Cleanup:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyName: cleanup\n      Roles: [auditor]\n      PolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: s3:DeleteObject\n            Resource: '*'\n",
+    )
+    .unwrap();
+    let run = |context: bool| -> (i32, Value) {
+        let mut c = overreach_in(dir);
+        c.args([
+            "check",
+            "--base",
+            "base",
+            "--head",
+            "head",
+            "--config",
+            "overreach.toml",
+        ])
+        .args(["--format", "json"]);
+        if context {
+            c.args(["--context-snapshot", "live.json"]);
+        } else {
+            c.args(["--account-id", "111122223333"]);
+        }
+        let o = c.output().unwrap();
+        (
+            o.status.code().unwrap(),
+            serde_json::from_slice(&o.stdout)
+                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr))),
+        )
+    };
+    // with the live account: the auditor is declared readonly, so the delete is an excess
+    let (code, json) = run(true);
+    assert_eq!(code, 1, "{json:#}");
+    let introduced: Vec<(&str, &str)> = json["introduced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["finding"]["rule"].as_str().unwrap(),
+                i["finding"]["principal"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        introduced.contains(&(
+            "exceeds-declared-role",
+            "arn:aws:iam::111122223333:role/auditor"
+        )),
+        "{introduced:?}"
+    );
+    let status = |json: &Value, arn: &str| -> Option<String> {
+        json["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["principal"] == arn)
+            .map(|c| c["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        status(&json, "arn:aws:iam::111122223333:role/auditor").as_deref(),
+        Some("changed")
+    );
+    assert_eq!(
+        status(&json, "arn:aws:iam::111122223333:role/old-batch").as_deref(),
+        Some("removed")
+    );
+    // without it the auditor is only a stub (no tags, no declared role): nothing to fail on,
+    // and the stub is noted as external
+    let (code, json) = run(false);
+    assert_eq!(code, 0, "{json:#}");
+    assert!(
+        json["head"]["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "external")
+    );
+}
