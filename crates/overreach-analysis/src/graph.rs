@@ -45,7 +45,7 @@ pub enum Node {
 }
 
 /// Why an edge of a reach path holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Grounds {
     /// The edge holds only if conditions hold (their keys).
     pub condition_keys: Vec<String>,

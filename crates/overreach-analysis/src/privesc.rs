@@ -7,7 +7,9 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 
-use overreach_policy::eval::{Outcome, PolicySet, Request, ResourcePolicyKind, evaluate};
+use overreach_policy::eval::{
+    Outcome, PolicySet, Request, ResourcePolicyKind, action_matches, evaluate,
+};
 use overreach_policy::{Catalog, Principal, RequestContext, StatementRef};
 use serde::Deserialize;
 
@@ -228,8 +230,12 @@ pub fn add_escalation_edges(
         let mut hub: Option<petgraph::graph::NodeIndex> = None;
         // (shared rights pointer, is a user) -> the class hub, `None` when the class reaches
         // no target
-        let mut classes: HashMap<(usize, bool), Option<petgraph::graph::NodeIndex>> =
+        let mut classes: HashMap<(usize, bool), Option<(petgraph::graph::NodeIndex, Grounds)>> =
             HashMap::new();
+        let mut free: HashMap<usize, bool> = HashMap::new();
+        let mut hubs_by_targets: HashMap<Vec<(Node, Option<Grounds>)>, petgraph::graph::NodeIndex> =
+            HashMap::new();
+        let required: Vec<&str> = path.required.iter().map(|r| r.action.as_str()).collect();
         for p in 0..account.principals.len() {
             // cheap filter: every required action must be allowed at least conditionally
             let own = rights.of(p);
@@ -294,53 +300,81 @@ pub fn add_escalation_edges(
             // (one edge per principal plus one per target, instead of one per pair)
             if path.target.kind != TargetKind::Own
                 && path.target.assumable_by_self != Some(true)
-                && identity_free(account, p)
+                && {
+                    // a property of the layers, so of the whole class: decided once per class
+                    let layers = Arc::as_ptr(rights.shared(p)) as usize;
+                    *free
+                        .entry(layers)
+                        .or_insert_with(|| identity_free(account, p, &required))
+                }
             {
                 let key = (
                     Arc::as_ptr(rights.shared(p)) as usize,
                     account.principals[p].kind == PrincipalType::User,
                 );
                 let class_hub = match classes.get(&key) {
-                    Some(h) => *h,
+                    Some(h) => h.clone(),
                     None => {
                         let found = targets(account, rights, p, path, service_roles.as_deref());
                         let h = if found.is_empty() {
                             None
                         } else {
-                            let hub = graph.node(Node::PathTargets(format!(
-                                "{}#{}",
-                                path.id,
-                                classes.len() + 1
-                            )));
-                            for (node, grounds) in found {
-                                let to = graph.node(node);
-                                graph.graph.add_edge(
-                                    hub,
-                                    to,
-                                    Edge::Escalation {
-                                        path: path.id.clone(),
-                                        grounds,
-                                    },
-                                );
-                            }
-                            Some(hub)
+                            // the same grounds for every target (one statement grants the path
+                            // on all of them): they go on the edge into the hub, and classes
+                            // reaching the same targets share one hub
+                            let uniform = found.windows(2).all(|w| w[0].1 == w[1].1);
+                            let (entry, hub_key): (Grounds, Vec<(Node, Option<Grounds>)>) =
+                                if uniform {
+                                    (
+                                        found[0].1.clone(),
+                                        found.iter().map(|(n, _)| (n.clone(), None)).collect(),
+                                    )
+                                } else {
+                                    (
+                                        plain(),
+                                        found
+                                            .iter()
+                                            .map(|(n, g)| (n.clone(), Some(g.clone())))
+                                            .collect(),
+                                    )
+                                };
+                            let hub = match hubs_by_targets.get(&hub_key) {
+                                Some(&same) => same,
+                                None => {
+                                    let hub = graph.node(Node::PathTargets(format!(
+                                        "{}#{}",
+                                        path.id,
+                                        hubs_by_targets.len() + 1
+                                    )));
+                                    for (node, grounds) in &hub_key {
+                                        let to = graph.node(node.clone());
+                                        graph.graph.add_edge(
+                                            hub,
+                                            to,
+                                            Edge::Escalation {
+                                                path: path.id.clone(),
+                                                grounds: grounds.clone().unwrap_or_else(plain),
+                                            },
+                                        );
+                                    }
+                                    hubs_by_targets.insert(hub_key, hub);
+                                    hub
+                                }
+                            };
+                            Some((hub, entry))
                         };
-                        classes.insert(key, h);
+                        classes.insert(key, h.clone());
                         h
                     }
                 };
-                if let Some(hub) = class_hub {
+                if let Some((hub, entry)) = class_hub {
                     let from = graph.node(Node::Principal(p));
                     graph.graph.add_edge(
                         from,
                         hub,
                         Edge::Escalation {
                             path: path.id.clone(),
-                            grounds: Grounds {
-                                condition_keys: Vec::new(),
-                                statements: Vec::new(),
-                                inconclusive: None,
-                            },
+                            grounds: entry,
                         },
                     );
                 }
@@ -628,11 +662,12 @@ fn trusts_service(account: &Account, r: PrincipalIdx, service: &str) -> Option<G
     }
 }
 
-/// True when every decision about `p` as a requester depends only on its policy layers, not on
-/// who it is: no policy variable and no condition on the requester's identity (name, ARN, id,
-/// tags, source identity) in its identity policies, boundary or SCPs. Principals sharing their
-/// layers then share every escalation decision.
-fn identity_free(account: &Account, p: PrincipalIdx) -> bool {
+/// True when every decision about `p` making the `actions` requests depends only on its policy
+/// layers, not on who it is: no policy variable and no condition on the requester's identity
+/// (name, ARN, id, tags, source identity) in a statement of its identity policies, boundary or
+/// SCPs that applies to one of those actions. Principals sharing their layers then share every
+/// decision of the path.
+fn identity_free(account: &Account, p: PrincipalIdx, actions: &[&str]) -> bool {
     let info = &account.principals[p];
     if !info.inconclusive.is_empty() {
         return false;
@@ -648,6 +683,9 @@ fn identity_free(account: &Account, p: PrincipalIdx) -> bool {
             return false;
         };
         for st in &policy.policy.statements {
+            if !actions.iter().any(|a| action_matches(&st.action, a)) {
+                continue;
+            }
             let patterns = st
                 .action
                 .patterns
@@ -670,4 +708,13 @@ fn identity_free(account: &Account, p: PrincipalIdx) -> bool {
         }
     }
     true
+}
+
+/// Grounds with nothing to show (a hop that only links to a hub, or out of it).
+fn plain() -> Grounds {
+    Grounds {
+        condition_keys: Vec::new(),
+        statements: Vec::new(),
+        inconclusive: None,
+    }
 }
