@@ -373,21 +373,10 @@ fn broken_templates_are_errors_naming_file_and_line() {
     let (base, head) = (tmp.path().join("base"), tmp.path().join("head"));
     std::fs::create_dir_all(&base).unwrap();
     std::fs::create_dir_all(&head).unwrap();
-    // a billion-laughs alias bomb, and a truncated JSON template
-    let mut bomb = String::from(
-        "AWSTemplateFormatVersion: '2010-09-09'\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n",
-    );
-    for i in 1..10 {
-        let prev = format!("*a{}", i - 1);
-        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
-    }
-    bomb.push_str("Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Bomb: *a9\n");
-    std::fs::write(head.join("bomb.yaml"), bomb).unwrap();
-    std::fs::write(
-        head.join("cut.json"),
-        "{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {\"R\": {\"Type\": \"AWS::IAM::Role\",",
-    )
-    .unwrap();
+    // a billion-laughs alias bomb, and a truncated JSON template (fixtures/hostile/check)
+    let hostile = root().join("fixtures/hostile/check");
+    std::fs::copy(hostile.join("alias-bomb.yaml"), head.join("bomb.yaml")).unwrap();
+    std::fs::copy(hostile.join("truncated-template.json"), head.join("cut.json")).unwrap();
     let start = std::time::Instant::now();
     let o = overreach_in(tmp.path())
         .args(["check", "--base", "base", "--head", "head"])
