@@ -376,7 +376,11 @@ fn broken_templates_are_errors_naming_file_and_line() {
     // a billion-laughs alias bomb, and a truncated JSON template (fixtures/hostile/check)
     let hostile = root().join("fixtures/hostile/check");
     std::fs::copy(hostile.join("alias-bomb.yaml"), head.join("bomb.yaml")).unwrap();
-    std::fs::copy(hostile.join("truncated-template.json"), head.join("cut.json")).unwrap();
+    std::fs::copy(
+        hostile.join("truncated-template.json"),
+        head.join("cut.json"),
+    )
+    .unwrap();
     let start = std::time::Instant::now();
     let o = overreach_in(tmp.path())
         .args(["check", "--base", "base", "--head", "head"])
