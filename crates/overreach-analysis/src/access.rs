@@ -121,3 +121,75 @@ pub fn decide_in(
         .or_else(|| Some(account.id.clone()));
     Some(evaluate(&request, &set))
 }
+
+/// True when every decision about `p` making the `actions` requests depends only on its policy
+/// layers, not on who it is: no policy variable and no condition on the requester's identity
+/// (name, ARN, id, tags, source identity) in a statement of its identity policies, boundary or
+/// SCPs that applies to one of those actions. Principals sharing their layers then share every
+/// decision of the path.
+pub(crate) fn identity_free(account: &Account, p: PrincipalIdx, actions: &[&str]) -> bool {
+    let info = &account.principals[p];
+    if !info.inconclusive.is_empty() {
+        return false;
+    }
+    let layers = info
+        .identity
+        .iter()
+        .map(|(i, _)| *i)
+        .chain(info.boundary)
+        .chain(account.scps_for(p).iter().flatten().copied());
+    for idx in layers {
+        let Some(policy) = account.policies.get(idx).and_then(|e| e.policy.as_ref()) else {
+            return false;
+        };
+        for st in &policy.policy.statements {
+            if !actions
+                .iter()
+                .any(|a| overreach_policy::eval::action_matches(&st.action, a))
+            {
+                continue;
+            }
+            let patterns = st
+                .action
+                .patterns
+                .iter()
+                .chain(st.resource.iter().flat_map(|r| r.patterns.iter()));
+            if patterns.clone().any(|t| t.contains("${")) {
+                return false;
+            }
+            for c in &st.conditions {
+                let key = c.key.to_ascii_lowercase();
+                if key.starts_with("aws:principal")
+                    || key.starts_with("aws:user")
+                    || key.starts_with("aws:sourceidentity")
+                    || key.starts_with("aws:federatedprovider")
+                    || c.values.iter().any(|v| v.contains("${"))
+                {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
+/// True when a trust policy's decision does not depend on who the caller of the account is
+/// (beyond being one): no policy variable and no condition on the caller's identity in any
+/// statement. Callers with the same identity-free layers then get the same decision.
+pub(crate) fn trust_identity_free(trust: &overreach_policy::NamedPolicy) -> bool {
+    trust.policy.statements.iter().all(|st| {
+        st.conditions.iter().all(|c| {
+            let key = c.key.to_ascii_lowercase();
+            !(key.starts_with("aws:principal")
+                || key.starts_with("aws:user")
+                || key.starts_with("aws:sourceidentity")
+                || key.starts_with("aws:federatedprovider")
+                || key.starts_with("sts:")
+                || c.values.iter().any(|v| v.contains("${")))
+        }) && st
+            .resource
+            .iter()
+            .flat_map(|r| r.patterns.iter())
+            .all(|t| !t.contains("${"))
+    })
+}

@@ -207,6 +207,34 @@ impl PermissionGraph {
             .filter_map(|&p| Some((p, rights.anywhere(account, p, assume_id?)?)))
             .collect();
         let mut hub_used = false;
+        // callers whose layers say the same about sts:AssumeRole whoever they are: one decision
+        // per (class, role) for roles trusting the account, through one hub per class
+        let mut class_of: HashMap<PrincipalIdx, (usize, bool)> = HashMap::new();
+        {
+            let mut free: HashMap<usize, bool> = HashMap::new();
+            for &p in &assumers {
+                if anywhere.contains_key(&p) {
+                    continue;
+                }
+                let layers = std::sync::Arc::as_ptr(rights.shared(p)) as usize;
+                let ok = *free.entry(layers).or_insert_with(|| {
+                    crate::access::identity_free(account, p, &["sts:AssumeRole"])
+                });
+                if ok {
+                    class_of.insert(
+                        p,
+                        (layers, account.principals[p].kind == PrincipalType::User),
+                    );
+                }
+            }
+        }
+        // class -> (representative, hub node once it has a role)
+        let mut class_hubs: HashMap<(usize, bool), (PrincipalIdx, Option<NodeIndex>)> =
+            HashMap::new();
+        for (&p, &key) in &class_of {
+            let entry = class_hubs.entry(key).or_insert((p, None));
+            entry.0 = entry.0.min(p);
+        }
         for (ri, role) in account.principals.iter().enumerate() {
             if role.kind != PrincipalType::Role {
                 continue;
@@ -216,6 +244,8 @@ impl PermissionGraph {
             };
             let role_node = self.node(Node::Principal(ri));
             let mut candidates: BTreeSet<PrincipalIdx> = BTreeSet::new();
+            // the role trusts the account with an identity-free policy: decide per class
+            let mut classes_here = false;
             // a Deny in the trust policy may single out callers: then decide every pair
             let trust_denies = trust
                 .policy
@@ -276,12 +306,14 @@ impl PermissionGraph {
                             } else {
                                 outside(self, Node::AccountRoot, action);
                                 hub_used = true;
-                                candidates.extend(
-                                    assumers
-                                        .iter()
-                                        .copied()
-                                        .filter(|p| !anywhere.contains_key(p)),
-                                );
+                                let by_class = crate::access::trust_identity_free(trust);
+                                candidates.extend(assumers.iter().copied().filter(|p| {
+                                    !anywhere.contains_key(p)
+                                        && !(by_class && class_of.contains_key(p))
+                                }));
+                                if by_class {
+                                    classes_here = true;
+                                }
                             }
                         }
                         Some(a) if a == account.id => {
@@ -294,6 +326,37 @@ impl PermissionGraph {
                         Some(a) => outside(self, Node::ExternalAccount(a), action),
                         None => {}
                     }
+                }
+            }
+            if classes_here {
+                let mut keys: Vec<(usize, bool)> = class_hubs.keys().copied().collect();
+                keys.sort_by_key(|k| class_hubs[k].0);
+                for key in keys {
+                    let (rep, hub) = class_hubs[&key];
+                    let Some(grounds) = assume_grounds(account, rep, role, trust) else {
+                        continue;
+                    };
+                    let hub = match hub {
+                        Some(h) => h,
+                        None => {
+                            let h = self.node(Node::PathTargets(format!(
+                                "assume#{}",
+                                account.principals[rep].name
+                            )));
+                            if let Some(entry) = class_hubs.get_mut(&key) {
+                                entry.1 = Some(h);
+                            }
+                            h
+                        }
+                    };
+                    self.graph.add_edge(
+                        hub,
+                        role_node,
+                        Edge::CanAssume {
+                            action: "sts:AssumeRole".into(),
+                            grounds,
+                        },
+                    );
                 }
             }
             for p in candidates {
@@ -329,6 +392,26 @@ impl PermissionGraph {
                     Edge::CanAssume {
                         action: "sts:AssumeRole".into(),
                         grounds,
+                    },
+                );
+            }
+        }
+        // every member of a class that reaches some role links to its class's hub
+        let mut members: Vec<(&PrincipalIdx, &(usize, bool))> = class_of.iter().collect();
+        members.sort();
+        for (&p, key) in members {
+            if let Some((_, Some(hub))) = class_hubs.get(key) {
+                let from = self.node(Node::Principal(p));
+                self.graph.add_edge(
+                    from,
+                    *hub,
+                    Edge::CanAssume {
+                        action: "sts:AssumeRole".into(),
+                        grounds: Grounds {
+                            condition_keys: Vec::new(),
+                            statements: Vec::new(),
+                            inconclusive: None,
+                        },
                     },
                 );
             }
@@ -465,4 +548,34 @@ fn role_by_name(account: &Account, arn: &str) -> Option<PrincipalIdx> {
         .principals
         .iter()
         .position(|p| p.kind == PrincipalType::Role && p.name == name)
+}
+
+/// The grounds on which principal `p` may assume `role` (its layers and the role's trust
+/// policy), if it may.
+fn assume_grounds(
+    account: &Account,
+    p: PrincipalIdx,
+    role: &crate::account::PrincipalInfo,
+    trust: &overreach_policy::NamedPolicy,
+) -> Option<Grounds> {
+    let d = decide(
+        account,
+        p,
+        "sts:AssumeRole",
+        &role.arn,
+        Some((trust, ResourcePolicyKind::Trust)),
+    )?;
+    match d.outcome {
+        Outcome::Allowed => Some(Grounds {
+            condition_keys: Vec::new(),
+            statements: d.statements,
+            inconclusive: None,
+        }),
+        Outcome::Conditional => Some(Grounds {
+            condition_keys: d.missing_keys,
+            statements: d.statements,
+            inconclusive: None,
+        }),
+        _ => None,
+    }
 }

@@ -7,9 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 
-use overreach_policy::eval::{
-    Outcome, PolicySet, Request, ResourcePolicyKind, action_matches, evaluate,
-};
+use overreach_policy::eval::{Outcome, PolicySet, Request, ResourcePolicyKind, evaluate};
 use overreach_policy::{Catalog, Principal, RequestContext, StatementRef};
 use serde::Deserialize;
 
@@ -305,7 +303,7 @@ pub fn add_escalation_edges(
                     let layers = Arc::as_ptr(rights.shared(p)) as usize;
                     *free
                         .entry(layers)
-                        .or_insert_with(|| identity_free(account, p, &required))
+                        .or_insert_with(|| crate::access::identity_free(account, p, &required))
                 }
             {
                 let key = (
@@ -660,54 +658,6 @@ fn trusts_service(account: &Account, r: PrincipalIdx, service: &str) -> Option<G
         }),
         _ => None,
     }
-}
-
-/// True when every decision about `p` making the `actions` requests depends only on its policy
-/// layers, not on who it is: no policy variable and no condition on the requester's identity
-/// (name, ARN, id, tags, source identity) in a statement of its identity policies, boundary or
-/// SCPs that applies to one of those actions. Principals sharing their layers then share every
-/// decision of the path.
-fn identity_free(account: &Account, p: PrincipalIdx, actions: &[&str]) -> bool {
-    let info = &account.principals[p];
-    if !info.inconclusive.is_empty() {
-        return false;
-    }
-    let layers = info
-        .identity
-        .iter()
-        .map(|(i, _)| *i)
-        .chain(info.boundary)
-        .chain(account.scps_for(p).iter().flatten().copied());
-    for idx in layers {
-        let Some(policy) = account.policies.get(idx).and_then(|e| e.policy.as_ref()) else {
-            return false;
-        };
-        for st in &policy.policy.statements {
-            if !actions.iter().any(|a| action_matches(&st.action, a)) {
-                continue;
-            }
-            let patterns = st
-                .action
-                .patterns
-                .iter()
-                .chain(st.resource.iter().flat_map(|r| r.patterns.iter()));
-            if patterns.clone().any(|t| t.contains("${")) {
-                return false;
-            }
-            for c in &st.conditions {
-                let key = c.key.to_ascii_lowercase();
-                if key.starts_with("aws:principal")
-                    || key.starts_with("aws:user")
-                    || key.starts_with("aws:sourceidentity")
-                    || key.starts_with("aws:federatedprovider")
-                    || c.values.iter().any(|v| v.contains("${"))
-                {
-                    return false;
-                }
-            }
-        }
-    }
-    true
 }
 
 /// Grounds with nothing to show (a hop that only links to a hub, or out of it).
