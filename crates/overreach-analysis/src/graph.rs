@@ -308,8 +308,8 @@ impl PermissionGraph {
                                 hub_used = true;
                                 let by_class = crate::access::trust_identity_free(trust);
                                 candidates.extend(assumers.iter().copied().filter(|p| {
-                                    !anywhere.contains_key(p)
-                                        && !(by_class && class_of.contains_key(p))
+                                    !(anywhere.contains_key(p)
+                                        || by_class && class_of.contains_key(p))
                                 }));
                                 if by_class {
                                     classes_here = true;
