@@ -590,3 +590,238 @@ fn context_snapshot_judges_the_change_with_what_principals_already_have() {
             .any(|n| n["kind"] == "external")
     );
 }
+
+/// A role `app` declared `app` (s3:GetObject on app/*), its inline statements as YAML list
+/// items (indented for `Statement:`).
+fn app_template(statements: &str) -> String {
+    format!(
+        "Resources:\n  App:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: app\n      AssumeRolePolicyDocument:\n        Statement: []\n      Tags:\n        - {{Key: declared-role, Value: app}}\n        - {{Key: principal-kind, Value: agent}}\n      Policies:\n        - PolicyName: p\n          PolicyDocument:\n            Statement:\n{statements}"
+    )
+}
+
+const APP_CONFIG: &str = "[roles.app]\nkind = \"agent\"\nallow = [{ actions = [\"s3:GetObject\"], resources = [\"arn:aws:s3:::app/*\"] }]\n";
+
+/// Runs a check of `base` against `head` templates (file name → text) with `APP_CONFIG`.
+fn check_pair(
+    base: &[(&str, &str)],
+    head: &[(&str, &str)],
+    extra: &[&str],
+) -> (i32, Value, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    for (side, files) in [("base", base), ("head", head)] {
+        std::fs::create_dir_all(tmp.path().join(side)).unwrap();
+        for (name, text) in files {
+            std::fs::write(tmp.path().join(side).join(name), text).unwrap();
+        }
+    }
+    std::fs::write(tmp.path().join("overreach.toml"), APP_CONFIG).unwrap();
+    let o = overreach_in(tmp.path())
+        .args([
+            "check",
+            "--base",
+            "base",
+            "--head",
+            "head",
+            "--config",
+            "overreach.toml",
+        ])
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    let json = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+    (o.status.code().unwrap(), json, stderr)
+}
+
+fn stmt(action: &str, resources: &str, extra: &str) -> String {
+    format!(
+        "              - Effect: Allow\n                Action: {action}\n                Resource: {resources}\n{extra}"
+    )
+}
+
+#[test]
+fn an_existing_excess_on_more_resources_is_a_worse_finding() {
+    let base = app_template(&stmt("s3:GetObject", "arn:aws:s3:::logs/*", ""));
+    let head = app_template(&stmt("s3:GetObject", "'*'", ""));
+    let (code, json, err) = check_pair(
+        &[("t.yaml", &base)],
+        &[("t.yaml", &head)],
+        &["--fail-on", "low"],
+    );
+    assert_eq!(code, 1, "{err}{json:#}");
+    let statuses: Vec<&str> = json["introduced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["finding"]["rule"] == "exceeds-declared-role")
+        .map(|i| i["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["worse"]);
+}
+
+#[test]
+fn merged_statements_and_reordered_unknown_resources_are_no_change() {
+    let two = format!(
+        "{}{}",
+        stmt("s3:GetObject", "arn:aws:s3:::app/a/*", ""),
+        stmt("s3:GetObject", "arn:aws:s3:::app/b/*", "")
+    );
+    let one = stmt(
+        "s3:GetObject",
+        "[arn:aws:s3:::app/b/*, arn:aws:s3:::app/a/*]",
+        "",
+    );
+    let unknown_ab = stmt(
+        "s3:PutObject",
+        "[!GetAtt Bucket.Arn, !ImportValue shared-bucket]",
+        "",
+    );
+    let unknown_ba = stmt(
+        "s3:PutObject",
+        "[!ImportValue shared-bucket, !GetAtt Bucket.Arn]",
+        "",
+    );
+    let bucket = "  Bucket:\n    Type: AWS::S3::Bucket\n";
+    let base = format!("{}{two}{unknown_ab}", app_template(""))
+        .replace("Resources:\n", &format!("Resources:\n{bucket}"));
+    let head = format!("{}{one}{unknown_ba}", app_template(""))
+        .replace("Resources:\n", &format!("Resources:\n{bucket}"));
+    let (code, json, err) = check_pair(
+        &[("t.yaml", &base)],
+        &[("t.yaml", &head)],
+        &["--fail-on", "low"],
+    );
+    assert_eq!(code, 0, "{err}{json:#}");
+    assert_eq!(json["changes"], serde_json::json!([]), "{json:#}");
+}
+
+#[test]
+fn a_removed_condition_is_a_gain() {
+    let mfa = "                Condition: {Bool: {aws:MultiFactorAuthPresent: 'true'}}\n";
+    let base = app_template(&stmt("s3:DeleteObject", "arn:aws:s3:::app/*", mfa));
+    let head = app_template(&stmt("s3:DeleteObject", "arn:aws:s3:::app/*", ""));
+    let (_, json, err) = check_pair(&[("t.yaml", &base)], &[("t.yaml", &head)], &[]);
+    let added: Vec<&str> = json["changes"][0]["added"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{err}{json:#}"))
+        .iter()
+        .flat_map(|g| g["names"].as_array().unwrap().iter())
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(added, ["s3:DeleteObject"], "{json:#}");
+}
+
+#[test]
+fn one_principal_defined_in_two_files_is_an_error() {
+    let t = app_template(&stmt("s3:GetObject", "arn:aws:s3:::app/*", ""));
+    let (code, _, err) = check_pair(
+        &[("t.yaml", &t)],
+        &[("dev.yaml", &t), ("prod.yaml", &t)],
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("head/prod.yaml:") && err.contains("is also defined in `head/dev.yaml`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_partial_snapshot_among_the_inputs_makes_the_result_partial() {
+    let snap = r#"{"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": [],
+        "Errors": [{"api": "ListAccessKeys", "target": "alice", "permission": "iam:ListAccessKeys", "kind": "denied", "message": "denied"}]}"#;
+    let (code, json, err) = check_pair(&[("s.json", snap)], &[("s.json", snap)], &[]);
+    assert_eq!(code, 3, "{err}{json:#}");
+    assert_eq!(json["partial"], true);
+}
+
+#[test]
+fn declared_roles_loosened_in_the_same_change_are_not_applied() {
+    let repo = tempfile::tempdir().unwrap();
+    let dir = repo.path();
+    git(dir, &["init", "-q"]);
+    let readonly = "[roles.readonly]\naccess_levels = [\"List\", \"Read\"]\n";
+    let role = |managed: &str| {
+        format!(
+            "Resources:\n  Auditor:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: auditor\n      AssumeRolePolicyDocument:\n        Statement: []\n      ManagedPolicyArns: [{managed}]\n      Tags:\n        - {{Key: declared-role, Value: readonly}}\n"
+        )
+    };
+    std::fs::create_dir_all(dir.join("infra")).unwrap();
+    std::fs::create_dir_all(dir.join("other")).unwrap();
+    std::fs::write(dir.join("overreach.toml"), readonly).unwrap();
+    std::fs::write(
+        dir.join("infra/t.yaml"),
+        role("arn:aws:iam::aws:policy/ReadOnlyAccess"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("other/t.yaml"),
+        role("arn:aws:iam::aws:policy/ReadOnlyAccess").replace("auditor", "other"),
+    )
+    .unwrap();
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-qm", "base"]);
+    // run from a subfolder: the other folder's stack is not "removed"
+    let o = overreach_in(&dir.join("infra"))
+        .args([
+            "check",
+            "--base",
+            "HEAD",
+            "--head",
+            ".",
+            "--format",
+            "json",
+            "--config",
+            "../overreach.toml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["changes"], serde_json::json!([]), "{json:#}");
+    // the change attaches admin and widens `readonly` in the same commit: judged by the base's
+    std::fs::write(
+        dir.join("infra/t.yaml"),
+        role("arn:aws:iam::aws:policy/AdministratorAccess"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("overreach.toml"),
+        "[roles.readonly]\naccess_levels = [\"List\", \"Read\", \"Write\", \"Permissions management\", \"Tagging\"]\n",
+    )
+    .unwrap();
+    let o = overreach_in(dir)
+        .args([
+            "check",
+            "--base",
+            "HEAD",
+            "--head",
+            ".",
+            "--format",
+            "json",
+            "--config",
+            "overreach.toml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        json["review"][0]
+            .as_str()
+            .unwrap()
+            .contains("the declared roles"),
+        "{json:#}"
+    );
+}

@@ -154,8 +154,14 @@ pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<Declarations> {
         }
     };
     let text = read_text(&path, "the configuration")?;
+    config_from_text(&text, &path)
+}
+
+/// The configuration `text` (as found at `path`, whose folder holds the baseline files it
+/// names), with its baselines.
+pub fn config_from_text(text: &str, path: &Path) -> anyhow::Result<Declarations> {
     let origin = path.display().to_string();
-    let config = Config::parse(&text, &origin).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let config = Config::parse(text, &origin).map_err(|e| anyhow::anyhow!("{e}"))?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut files = BTreeMap::new();
     for f in config.policy_files() {
@@ -199,8 +205,13 @@ pub fn load_suppressions(path: Option<&Path>) -> anyhow::Result<Suppressions> {
         return Ok(Suppressions::default());
     };
     let text = read_text(path, "the suppressions file")?;
+    suppressions_from_text(&text, path)
+}
+
+/// The suppressions `text` (as found at `path`), with its rule ids checked.
+pub fn suppressions_from_text(text: &str, path: &Path) -> anyhow::Result<Suppressions> {
     let origin = path.display().to_string();
-    let s = Suppressions::parse(&text, &origin).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let s = Suppressions::parse(text, &origin).map_err(|e| anyhow::anyhow!("{e}"))?;
     s.check_rule_ids(&origin, &overreach_analysis::rules::rule_ids())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(s)

@@ -40,12 +40,17 @@ pub(crate) mod yaml;
 ///
 /// Files that are none of the formats are skipped (not listed in [`IacSet::files`]); files
 /// that are one of them but cannot be read are errors, all of them returned, so the user sees
-/// every broken file at once. Later files win when two define the same ARN (a note says so).
+/// every broken file at once. Two files defining the same principal or managed policy (the
+/// same ARN) are an error: which definition applies cannot be told, and letting one hide the
+/// other could hide a grant (several environments in one repository: give each its own
+/// `--account-id`, or check their folders separately).
 pub fn read(files: &[InputFile], settings: &Settings) -> Result<IacSet, Vec<IacError>> {
     let mut set = IacSet::default();
     let mut errors = Vec::new();
     // manifests name policy files, so they are read after the sniffing pass, with all files
     let mut manifests = Vec::new();
+    // ARN -> the file that defined it
+    let mut defined_in: std::collections::BTreeMap<String, String> = Default::default();
     for file in files {
         let outcome = if snapshot_input::sniff(file) {
             set.files.insert(file.path.clone(), "snapshot");
@@ -65,16 +70,54 @@ pub fn read(files: &[InputFile], settings: &Settings) -> Result<IacSet, Vec<IacE
         if let Err(e) = outcome {
             errors.push(e);
         }
+        duplicates(&set, &file.path, &mut defined_in, &mut errors);
     }
     for file in manifests {
         set.files.insert(file.path.clone(), "manifest");
         if let Err(e) = manifest::read(file, files, settings, &mut set) {
             errors.push(e);
         }
+        duplicates(&set, &file.path, &mut defined_in, &mut errors);
     }
     if errors.is_empty() {
         Ok(set)
     } else {
         Err(errors)
+    }
+}
+
+/// After reading `file`: every ARN it defines that an earlier file defined too is an error.
+fn duplicates(
+    set: &IacSet,
+    file: &str,
+    defined_in: &mut std::collections::BTreeMap<String, String>,
+    errors: &mut Vec<IacError>,
+) {
+    let mut defined: Vec<(String, Option<&Location>)> = overlay::defined(set)
+        .into_iter()
+        .map(|arn| {
+            let at = set
+                .locations
+                .principals
+                .get(&arn)
+                .or_else(|| set.locations.policies.get(&arn).map(|p| &p.at));
+            (arn, at)
+        })
+        .collect();
+    defined.retain(|(_, at)| at.is_some_and(|l| l.file == file));
+    for (arn, at) in defined {
+        match defined_in.get(&arn) {
+            Some(earlier) if earlier != file => errors.push(IacError {
+                file: file.to_string(),
+                line: at.map_or(0, |l| l.line),
+                column: at.map_or(0, |l| l.column),
+                message: format!(
+                    "`{arn}` is also defined in `{earlier}`: the check cannot tell which applies; give each environment its own `--account-id` run or check the folders separately"
+                ),
+            }),
+            _ => {
+                defined_in.insert(arn, file.to_string());
+            }
+        }
     }
 }

@@ -36,6 +36,36 @@ pub fn compose(context: Option<&Snapshot>, side: &IacSet, deleted: &BTreeSet<Str
     out.groups.retain(|g| !gone(&g.arn));
     out.roles.retain(|r| !gone(&r.arn));
     out.policies.retain(|p| !gone(&p.arn));
+    // nothing may point at what the change deletes: attachments, boundaries, memberships
+    let deleted_groups: BTreeSet<&str> = deleted
+        .iter()
+        .filter(|a| a.contains(":group/"))
+        .filter_map(|a| a.rsplit('/').next())
+        .collect();
+    let keep = |a: &overreach_snapshot::AttachedPolicy| !gone(&a.policy_arn);
+    for u in &mut out.users {
+        u.attached_managed_policies.retain(keep);
+        u.group_list
+            .retain(|g| !deleted_groups.contains(g.as_str()));
+        if u.permissions_boundary
+            .as_ref()
+            .is_some_and(|b| gone(&b.permissions_boundary_arn))
+        {
+            u.permissions_boundary = None;
+        }
+    }
+    for g in &mut out.groups {
+        g.attached_managed_policies.retain(keep);
+    }
+    for r in &mut out.roles {
+        r.attached_managed_policies.retain(keep);
+        if r.permissions_boundary
+            .as_ref()
+            .is_some_and(|b| gone(&b.permissions_boundary_arn))
+        {
+            r.permissions_boundary = None;
+        }
+    }
     for u in &side.snapshot.users {
         merge_user(&mut out.users, u, side.stubs.contains(&u.arn));
     }

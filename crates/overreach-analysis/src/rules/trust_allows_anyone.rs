@@ -39,7 +39,15 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         if !open {
             continue;
         }
-        let mut f = start(ctx, view, RULE.id, &i.to_string());
+        // the finding is identified by the statement's content (its Sid, else its conditions),
+        // not its position: reordering a trust policy must not make a "new" finding
+        let mut conditions: Vec<String> = st.conditions.iter().map(|c| format!("{c:?}")).collect();
+        conditions.sort();
+        let subject = st
+            .sid
+            .clone()
+            .unwrap_or_else(|| format!("conditions:{}", conditions.join(";")));
+        let mut f = start(ctx, view, RULE.id, &subject);
         let conditional = !st.conditions.is_empty();
         f.severity = if conditional {
             Severity::Medium

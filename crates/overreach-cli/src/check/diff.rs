@@ -30,7 +30,10 @@ pub struct Analysed {
 /// A grant as the diff compares them.
 #[derive(Debug, Clone)]
 struct Grant {
+    /// Allowed or conditional.
     actions: ActionSet,
+    /// Allowed without conditions.
+    allowed: ActionSet,
     resources: ResourceScope,
     statement: StatementRef,
     /// The principal (or group) whose policy it is.
@@ -206,7 +209,7 @@ pub fn compute(base: &Analysed, head: &Analysed, inputs: &Inputs<'_>) -> CheckDi
         };
         changes.push(change);
     }
-    let (introduced, resolved) = findings(base, head);
+    let (introduced, resolved) = findings(base, head, &changes);
     CheckDiff {
         changes,
         introduced,
@@ -251,6 +254,7 @@ fn effective_all(side: &Analysed, inputs: &Inputs<'_>) -> BTreeMap<String, Effec
             for g in &holder.rights.grants {
                 e.grants.push(Grant {
                     actions: g.allowed.union(&g.conditional),
+                    allowed: g.allowed.clone(),
                     resources: g.resources.clone(),
                     statement: g.statement.clone(),
                     holder: holder.label.clone(),
@@ -282,30 +286,68 @@ fn effective_all(side: &Analysed, inputs: &Inputs<'_>) -> BTreeMap<String, Effec
     out
 }
 
-/// For each grant of `new`, the actions that no grant of `old` gives on resources containing
-/// the new grant's: (action id, the grant).
+/// For each grant of `new`, the actions that `old` does not give on all of its resources: an
+/// action is covered when each resource pattern of the grant is covered by some grant of `old`
+/// holding the action (so a statement split or merged, or its patterns reordered, is no
+/// change). Actions are compared twice: allowed or conditional, then allowed without
+/// conditions (a condition removed is a gain). Returns (action id, the grant).
 fn beyond<'g>(new: &'g [Grant], old: &[Grant]) -> Vec<(u32, &'g Grant)> {
     let catalog = Catalog::embedded();
     let mut taken = ActionSet::empty(catalog.len());
     let mut out = Vec::new();
-    for g in new {
-        let mut rest = g.actions.difference(&taken);
-        for o in old {
+    let passes: [fn(&Grant) -> &ActionSet; 2] = [|g| &g.actions, |g| &g.allowed];
+    for pick in passes {
+        for g in new {
+            let rest = pick(g).difference(&taken);
             if rest.is_empty() {
-                break;
+                continue;
             }
-            // equal scopes cover each other even when they hold variables (an unresolved
-            // value is the same unknown on both sides), which `contains` never assumes
-            if o.resources == g.resources || o.resources.contains(&g.resources) {
-                rest = rest.difference(&o.actions);
+            let patterns: Vec<ResourceScope> = match &g.resources {
+                ResourceScope::Patterns(ps) if ps.len() > 1 => ps
+                    .iter()
+                    .map(|p| ResourceScope::Patterns(vec![p.clone()]))
+                    .collect(),
+                other => vec![other.clone()],
+            };
+            // covered on every pattern: the intersection of what covers each
+            let mut covered: Option<ActionSet> = None;
+            for part in &patterns {
+                let mut here = ActionSet::empty(catalog.len());
+                for o in old {
+                    if covers(&o.resources, part) {
+                        here.union_with(pick(o));
+                    }
+                }
+                covered = Some(match covered {
+                    None => here,
+                    Some(c) => c.intersection(&here),
+                });
             }
+            let rest = match covered {
+                Some(c) => rest.difference(&c),
+                None => rest,
+            };
+            for id in rest.ids() {
+                out.push((id, g));
+            }
+            taken.union_with(&rest);
         }
-        for id in rest.ids() {
-            out.push((id, g));
-        }
-        taken.union_with(&rest);
     }
     out
+}
+
+/// Does `outer` cover `inner`? Equal patterns cover each other even when they hold variables
+/// (an unresolved value is the same unknown on both sides), which `contains` never assumes.
+fn covers(outer: &ResourceScope, inner: &ResourceScope) -> bool {
+    if outer == inner || outer.contains(inner) {
+        return true;
+    }
+    match (outer, inner) {
+        (ResourceScope::Patterns(os), ResourceScope::Patterns(is)) => {
+            is.iter().all(|i| os.iter().any(|o| o == i))
+        }
+        _ => false,
+    }
 }
 
 /// The groups of the actions granted by `principal`'s own policies.
@@ -371,7 +413,11 @@ pub fn statement_location(set: &IacSet, st: &StatementRef, holder: &str) -> Opti
 
 /// Findings introduced (new ids, or same id with more excess or a higher severity) and
 /// resolved.
-fn findings(base: &Analysed, head: &Analysed) -> (Vec<Introduced>, Vec<Finding>) {
+fn findings(
+    base: &Analysed,
+    head: &Analysed,
+    changes: &[PrincipalChange],
+) -> (Vec<Introduced>, Vec<Finding>) {
     let before: BTreeMap<&str, &Finding> = base
         .analysis
         .findings
@@ -386,9 +432,15 @@ fn findings(base: &Analysed, head: &Analysed) -> (Vec<Introduced>, Vec<Finding>)
         .collect();
     let mut introduced = Vec::new();
     for f in &head.analysis.findings {
+        let gained: BTreeSet<&str> = changes
+            .iter()
+            .filter(|c| c.principal == f.principal)
+            .flat_map(|c| c.added.iter().flat_map(|g| g.names.iter()))
+            .map(String::as_str)
+            .collect();
         let status = match before.get(f.id.as_str()) {
             None => "new",
-            Some(old) if worse(old, f) => "worse",
+            Some(old) if worse(old, f, &gained) => "worse",
             Some(_) => continue,
         };
         introduced.push(Introduced {
@@ -407,9 +459,26 @@ fn findings(base: &Analysed, head: &Analysed) -> (Vec<Introduced>, Vec<Finding>)
     (introduced, resolved)
 }
 
-fn worse(old: &Finding, new: &Finding) -> bool {
-    let total = |f: &Finding| f.excess.iter().map(|g| g.count).sum::<usize>() + f.excess_omitted;
-    new.severity > old.severity || total(new) > total(old)
+/// Is the head finding worse than the base one of the same id: a higher severity, a group of
+/// excess actions (service, access level) that is new or larger, or excess actions the
+/// principal gained in this change (e.g. the same action on more resources)?
+fn worse(old: &Finding, new: &Finding, gained: &BTreeSet<&str>) -> bool {
+    let groups = |f: &Finding| -> BTreeMap<(String, String), usize> {
+        f.excess
+            .iter()
+            .map(|g| ((g.service.clone(), g.access_level.clone()), g.count))
+            .collect()
+    };
+    let before = groups(old);
+    new.severity > old.severity
+        || groups(new)
+            .iter()
+            .any(|(k, n)| before.get(k).is_none_or(|b| n > b))
+        || new
+            .excess
+            .iter()
+            .flat_map(|g| g.actions.iter())
+            .any(|a| gained.contains(a.action.as_str()))
 }
 
 /// The place in head that grants what a finding reports: the first statement in path order

@@ -29,8 +29,12 @@ pub struct CheckReport {
     pub fail_on: String,
     /// False when a finding at or above `fail_on` is introduced.
     pub passed: bool,
-    /// True when the context snapshot is partial: the judgement may miss rights.
+    /// True when the context snapshot or an input snapshot is partial: the judgement may miss
+    /// rights.
     pub partial: bool,
+    /// Changes to the declared roles or suppressions the check found between base and head
+    /// (they are judged by the base's, and need a reviewer's eye).
+    pub review: Vec<String>,
     pub summary: SummaryEntry,
     pub changes: Vec<ChangeEntry>,
     pub introduced: Vec<IntroducedEntry>,
@@ -212,6 +216,8 @@ pub struct View<'a> {
     pub fail_on: &'a str,
     pub passed: bool,
     pub partial: bool,
+    /// Changes to the rules the check applies (declared roles, suppressions) for review.
+    pub review: &'a [String],
 }
 
 fn count(groups: &[ChangeGroup]) -> usize {
@@ -233,6 +239,7 @@ pub fn json(v: &View<'_>, generated_at: String) -> CheckReport {
         fail_on: v.fail_on.to_string(),
         passed: v.passed,
         partial: v.partial,
+        review: v.review.to_vec(),
         summary: SummaryEntry {
             principals_changed: v.diff.changes.len(),
             actions_added: v.diff.changes.iter().map(|c| count(&c.added)).sum(),
@@ -263,15 +270,25 @@ pub fn json(v: &View<'_>, generated_at: String) -> CheckReport {
 /// SARIF: one result per introduced finding, at the head statement (or resource) granting
 /// it; a finding with no place in head (only in the context) points at the first head file.
 pub fn sarif_log(v: &View<'_>) -> sarif::Log {
-    let fallback = v.head.1.files.keys().next().cloned();
+    // a finding with no place in head still gets a result: at the first input file, else at
+    // what was given as head
+    let fallback = v
+        .head
+        .1
+        .files
+        .keys()
+        .next()
+        .or_else(|| v.base.1.files.keys().next())
+        .cloned()
+        .unwrap_or_else(|| v.head.0.to_string());
     let results = v
         .diff
         .introduced
         .iter()
-        .filter_map(|i| {
+        .map(|i| {
             let (uri, line, column) = match &i.location {
                 Some(l) => (l.file.clone(), l.line as usize, Some(l.column as usize)),
-                None => (fallback.clone()?, 1, None),
+                None => (fallback.clone(), 1, None),
             };
             let loc = sarif::Location {
                 physical_location: sarif::PhysicalLocation {
@@ -284,7 +301,12 @@ pub fn sarif_log(v: &View<'_>) -> sarif::Log {
                     }),
                 },
             };
-            Some(sarif::result_at(&i.finding, vec![loc], Some("new")))
+            let state = if i.status == "worse" {
+                "updated"
+            } else {
+                "new"
+            };
+            sarif::result_at(&i.finding, vec![loc], Some(state))
         })
         .collect();
     sarif::Log {
@@ -303,6 +325,18 @@ pub fn sarif_log(v: &View<'_>) -> sarif::Log {
             results,
         }],
     }
+}
+
+/// ` (worse)`, ` (suppressed)`: what the severity alone does not say.
+fn status_note(i: &super::diff::Introduced) -> String {
+    let mut out = String::new();
+    if i.status == "worse" {
+        out.push_str(" (worse)");
+    }
+    if i.finding.is_suppressed() {
+        out.push_str(" (suppressed)");
+    }
+    out
 }
 
 fn short(arn: &str) -> &str {
@@ -373,8 +407,8 @@ pub fn markdown(v: &View<'_>) -> String {
     let _ = writeln!(
         s,
         "`{}` → `{}`: {} principal(s) change, {} finding(s) introduced, {} resolved (fail on: {}).{}\n",
-        v.base.0,
-        v.head.0,
+        cell(&v.base.0.replace('`', "'")),
+        cell(&v.head.0.replace('`', "'")),
         d.changes.len(),
         d.introduced.len(),
         d.resolved.len(),
@@ -385,6 +419,9 @@ pub fn markdown(v: &View<'_>) -> String {
             ""
         }
     );
+    for r in v.review {
+        let _ = writeln!(s, "> **Review:** {}\n", cell(r));
+    }
     if !d.introduced.is_empty() {
         let _ = writeln!(s, "### Introduced findings\n");
         let _ = writeln!(s, "| severity | rule | principal | where | finding |");
@@ -395,10 +432,10 @@ pub fn markdown(v: &View<'_>) -> String {
                 s,
                 "| {}{} | `{}` | `{}` | {} | {} |",
                 f.severity,
-                if i.status == "worse" { " (worse)" } else { "" },
+                status_note(i),
                 f.rule,
-                short(&f.principal),
-                at(i.location.as_ref()),
+                cell(short(&f.principal)),
+                cell(&at(i.location.as_ref())),
                 cell(&f.message)
             );
         }
@@ -515,7 +552,10 @@ pub fn table(v: &View<'_>, width: u16) -> String {
         v.fail_on
     );
     if v.partial {
-        let _ = writeln!(out, "partial: the context snapshot is partial");
+        let _ = writeln!(out, "partial: a snapshot is partial: rights may be missing");
+    }
+    for r in v.review {
+        let _ = writeln!(out, "review: {r}");
     }
     if !d.introduced.is_empty() {
         let mut t = Table::new();
@@ -526,11 +566,7 @@ pub fn table(v: &View<'_>, width: u16) -> String {
         for i in &d.introduced {
             let f = &i.finding;
             t.add_row([
-                format!(
-                    "{}{}",
-                    f.severity,
-                    if i.status == "worse" { " (worse)" } else { "" }
-                ),
+                format!("{}{}", f.severity, status_note(i)),
                 f.rule.to_string(),
                 short(&f.principal).to_string(),
                 at(i.location.as_ref()),

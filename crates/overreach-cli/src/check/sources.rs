@@ -23,7 +23,8 @@ pub struct Side {
 /// manifests.
 fn candidate(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    [".json", ".yaml", ".yml", ".template"]
+    // `.tf` sources let the Terraform reader point at the resource block instead of the plan
+    [".json", ".yaml", ".yml", ".template", ".tf"]
         .iter()
         .any(|e| lower.ends_with(e))
         || lower.ends_with("overreach-manifest.toml")
@@ -37,12 +38,23 @@ fn skipped_dir(name: &str) -> bool {
     )
 }
 
-/// Reads a side: an existing path (folder or file), else a git revision.
-pub fn read(spec: &str) -> anyhow::Result<Side> {
+/// True when `spec` names no file or folder, so it is read as a git revision.
+pub fn is_revision(spec: &str) -> bool {
+    std::fs::symlink_metadata(spec).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+}
+
+/// Reads a side: an existing path (folder or file), else a git revision. With `git_view`
+/// (the other side is a revision), a folder inside a git work tree is read as git sees it:
+/// tracked and untracked files, not ignored ones, as a revision could hold them.
+pub fn read(spec: &str, git_view: bool) -> anyhow::Result<Side> {
     let path = Path::new(spec);
     let mut side = Side::default();
     match std::fs::symlink_metadata(path) {
-        Ok(m) if m.is_dir() => walk(path, path, &mut side, 0)?,
+        Ok(m) if m.is_dir() => {
+            if !(git_view && git_listing(path, &mut side)?) {
+                walk(path, path, &mut side, 0)?;
+            }
+        }
         Ok(m) if m.is_file() => {
             let name = path
                 .file_name()
@@ -56,7 +68,8 @@ pub fn read(spec: &str) -> anyhow::Result<Side> {
         Ok(_) => bail!(
             "`{spec}` is a symbolic link or a special file: give the folder or file it points to"
         ),
-        Err(_) => git_revision(spec, &mut side)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => git_revision(spec, &mut side)?,
+        Err(e) => bail!("cannot read `{spec}`: {e}"),
     }
     side.files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(side)
@@ -129,7 +142,14 @@ fn walk(root: &Path, dir: &Path, side: &mut Side, depth: usize) -> anyhow::Resul
                 "a symbolic link: not followed".into(),
             ));
         } else if meta.is_dir() {
-            if !skipped_dir(&name) {
+            if path.join(".git").is_file() {
+                // a submodule's checkout: a git revision of this repository does not hold its
+                // files either, so both sides leave it out
+                side.skipped.push((
+                    display(root, Some(&rel), &name),
+                    "a git submodule: not searched".into(),
+                ));
+            } else if !skipped_dir(&name) {
                 walk(root, &path, side, depth + 1)?;
             }
         } else if meta.is_file() && candidate(&name) {
@@ -140,6 +160,63 @@ fn walk(root: &Path, dir: &Path, side: &mut Side, depth: usize) -> anyhow::Resul
         }
     }
     Ok(())
+}
+
+/// Reads a folder of a git work tree through `git ls-files` (tracked and untracked, ignored
+/// files listed as skipped). False when the folder is not in a work tree.
+fn git_listing(dir: &Path, side: &mut Side) -> anyhow::Result<bool> {
+    let ls = |extra: &[&str]| -> Option<Vec<String>> {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["ls-files", "-z", "--exclude-standard"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()?;
+        out.status.success().then(|| {
+            out.stdout
+                .split(|b| *b == 0)
+                .filter(|e| !e.is_empty())
+                .map(|e| String::from_utf8_lossy(e).into_owned())
+                .collect()
+        })
+    };
+    let Some(listed) = ls(&["--cached", "--others"]) else {
+        return Ok(false);
+    };
+    for rel in listed {
+        let name = rel.rsplit('/').next().unwrap_or(&rel).to_string();
+        if rel.split('/').any(skipped_dir) || !candidate(&name) {
+            continue;
+        }
+        let path = dir.join(&rel);
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            // listed by git but gone from the work tree (deleted, not staged)
+            continue;
+        };
+        let shown = display(dir, Some(Path::new(&rel)), &name);
+        if meta.file_type().is_symlink() {
+            side.skipped
+                .push((shown, "a symbolic link: not followed".into()));
+        } else if meta.is_file() {
+            side.files.push(InputFile {
+                path: shown,
+                bytes: read_file(&path, meta.len())?,
+            });
+        }
+    }
+    for rel in ls(&["--others", "--ignored"]).unwrap_or_default() {
+        let name = rel.rsplit('/').next().unwrap_or(&rel);
+        if candidate(name) && !rel.split('/').any(skipped_dir) {
+            side.skipped.push((
+                display(dir, Some(Path::new(&rel)), name),
+                "ignored by git: a revision cannot hold it, so the work tree side leaves it out too (check folders instead, e.g. two `cdk synth` outputs)".into(),
+            ));
+        }
+    }
+    Ok(true)
 }
 
 /// Reads the candidate files of a git revision with `git ls-tree` and `git cat-file`, paths
@@ -162,7 +239,9 @@ fn git_revision(spec: &str, side: &mut Side) -> anyhow::Result<()> {
             "`{spec}` is neither a file, a folder, nor a git revision of the repository here: give a path, or a revision such as `origin/main` (fetch it first in shallow CI clones: `git fetch --depth=1 origin main`)"
         );
     };
-    let listing = git(&["ls-tree", "-r", "-z", "--full-tree", "-l", &commit])?;
+    // without `--full-tree`, paths are relative to the current folder and limited to it, as a
+    // folder side's are when the check runs in a subfolder of the repository
+    let listing = git(&["ls-tree", "-r", "-z", "-l", &commit])?;
     let mut wanted = Vec::new();
     for entry in listing.split(|b| *b == 0).filter(|e| !e.is_empty()) {
         let entry = String::from_utf8_lossy(entry);
@@ -194,12 +273,64 @@ fn git_revision(spec: &str, side: &mut Side) -> anyhow::Result<()> {
         }
         wanted.push((path.to_string(), object.to_string()));
     }
-    for (path, object) in wanted {
-        let bytes = git(&["cat-file", "blob", &object])
-            .with_context(|| format!("cannot read `{path}` at `{spec}`"))?;
+    let objects: Vec<&str> = wanted.iter().map(|(_, o)| o.as_str()).collect();
+    let blobs =
+        cat_blobs(&objects).with_context(|| format!("cannot read the files of `{spec}`"))?;
+    for ((path, _), bytes) in wanted.into_iter().zip(blobs) {
         side.files.push(InputFile { path, bytes });
     }
     Ok(())
+}
+
+/// The contents of blobs, in order, from one `git cat-file --batch` process.
+fn cat_blobs(objects: &[&str]) -> anyhow::Result<Vec<Vec<u8>>> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    if objects.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut child = Command::new("git")
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("cannot run `git cat-file`")?;
+    let mut input = child.stdin.take().context("no stdin for `git cat-file`")?;
+    let request: String = objects.iter().map(|o| format!("{o}\n")).collect();
+    // written from a thread: git answers while it reads, and a full pipe would block both
+    let writer = std::thread::spawn(move || input.write_all(request.as_bytes()));
+    let stdout = child
+        .stdout
+        .take()
+        .context("no stdout for `git cat-file`")?;
+    let mut reader = BufReader::new(stdout);
+    let mut out = Vec::with_capacity(objects.len());
+    for object in objects {
+        let mut header = String::new();
+        reader.read_line(&mut header)?;
+        // `<object> blob <size>`
+        let size: usize = header
+            .split_whitespace()
+            .nth(2)
+            .and_then(|n| n.parse().ok())
+            .with_context(|| {
+                format!(
+                    "`git cat-file` gave no content for {object}: {}",
+                    header.trim()
+                )
+            })?;
+        let mut bytes = vec![0; size];
+        reader.read_exact(&mut bytes)?;
+        let mut newline = [0u8; 1];
+        reader.read_exact(&mut newline)?;
+        out.push(bytes);
+    }
+    let _ = writer.join();
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("`git cat-file --batch` failed");
+    }
+    Ok(out)
 }
 
 fn git(args: &[&str]) -> anyhow::Result<Vec<u8>> {
@@ -216,4 +347,13 @@ fn git(args: &[&str]) -> anyhow::Result<Vec<u8>> {
         );
     }
     Ok(out.stdout)
+}
+
+/// The text of `path` (relative to the current folder) at git revision `rev`, if it exists
+/// there.
+pub fn file_at_revision(rev: &str, path: &Path) -> Option<String> {
+    let rel = path.to_string_lossy().replace('\\', "/");
+    let rel = rel.strip_prefix("./").unwrap_or(&rel);
+    let out = git(&["cat-file", "blob", &format!("{rev}:./{rel}")]).ok()?;
+    String::from_utf8(out).ok()
 }

@@ -110,7 +110,87 @@ fn destinations(specs: &[String]) -> anyhow::Result<Vec<(Format, PathBuf)>> {
     if out.iter().filter(|(_, f)| f.as_os_str() == "-").count() > 1 {
         bail!("only one format can go to stdout: write the others with `--format FORMAT=FILE`");
     }
+    // refused before the analysis, so a bad destination never loses a finished run
+    let mut seen = std::collections::BTreeSet::new();
+    for (_, file) in out.iter().filter(|(_, f)| f.as_os_str() != "-") {
+        if file.as_os_str().is_empty() {
+            bail!("`--format FORMAT=` needs a file name after `=`");
+        }
+        if !seen.insert(file.clone()) {
+            bail!(
+                "two formats would be written to `{}`: give each its own file",
+                file.display()
+            );
+        }
+        let parent = file.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(dir) = parent
+            && !dir.is_dir()
+        {
+            bail!(
+                "cannot write `{}`: the folder `{}` does not exist",
+                file.display(),
+                dir.display()
+            );
+        }
+    }
     Ok(out)
+}
+
+/// The declared roles and suppressions the change is judged by. When base is a git revision
+/// whose configuration or suppressions file differs from the work tree's, the base's are used
+/// for both sides: a change must not loosen the rules it is judged by (what it changes there
+/// is reported for review).
+fn declarations_at_base(
+    args: &CheckArgs,
+) -> anyhow::Result<(
+    input::Declarations,
+    overreach_analysis::suppress::Suppressions,
+    Vec<String>,
+)> {
+    let mut review = Vec::new();
+    let config_path = args
+        .config
+        .clone()
+        .or_else(|| Some(PathBuf::from("overreach.toml")).filter(|p| p.exists()));
+    let revision = sources::is_revision(&args.base);
+    let mut declarations = input::load_config(args.config.as_deref())?;
+    if revision && let Some(path) = &config_path {
+        let now = std::fs::read_to_string(path).unwrap_or_default();
+        if let Some(then) = sources::file_at_revision(&args.base, path)
+            && then != now
+        {
+            declarations = input::config_from_text(&then, path)?;
+            review.push(format!(
+                "the declared roles (`{}`) change between `{}` and the work tree: the change is judged by the base's declarations; review the configuration change itself",
+                path.display(),
+                args.base
+            ));
+        }
+    }
+    let mut suppressions = input::load_suppressions(args.suppressions.as_deref())?;
+    if revision && let Some(path) = &args.suppressions {
+        let now = std::fs::read_to_string(path).unwrap_or_default();
+        match sources::file_at_revision(&args.base, path) {
+            Some(then) if then != now => {
+                suppressions = input::suppressions_from_text(&then, path)?;
+                review.push(format!(
+                    "the suppressions (`{}`) change between `{}` and the work tree: the base's are applied; review the new suppressions themselves",
+                    path.display(),
+                    args.base
+                ));
+            }
+            None => {
+                suppressions = overreach_analysis::suppress::Suppressions::default();
+                review.push(format!(
+                    "the suppressions file `{}` is new since `{}`: not applied; review it itself",
+                    path.display(),
+                    args.base
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok((declarations, suppressions, review))
 }
 
 /// The account id the context snapshot is about (its metadata, else its first ARN).
@@ -128,8 +208,12 @@ fn context_account(s: &Snapshot) -> Option<String> {
         .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn read_side(spec: &str, settings: &Settings) -> anyhow::Result<(sources::Side, IacSet)> {
-    let side = sources::read(spec)?;
+fn read_side(
+    spec: &str,
+    other: &str,
+    settings: &Settings,
+) -> anyhow::Result<(sources::Side, IacSet)> {
+    let side = sources::read(spec, sources::is_revision(other))?;
     let set = overreach_iac::read(&side.files, settings).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         anyhow::anyhow!(
@@ -182,10 +266,12 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
         region: args.region.clone(),
         parameters,
     };
-    let (base_side, base_set) = read_side(&args.base, &settings)?;
-    let (head_side, head_set) = read_side(&args.head, &settings)?;
-    let declarations = input::load_config(args.config.as_deref())?;
-    let suppressions = input::load_suppressions(args.suppressions.as_deref())?;
+    let (base_side, base_set) = read_side(&args.base, &args.head, &settings)?;
+    let (head_side, head_set) = read_side(&args.head, &args.base, &settings)?;
+    let (declarations, suppressions, review) = declarations_at_base(args)?;
+    for r in &review {
+        eprintln!("warning: {r}");
+    }
     let options = Options {
         config_wins: args.config_wins,
         today: Some(args.as_of.clone().unwrap_or_else(input::today_utc)),
@@ -225,7 +311,10 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     let diff = diff::compute(&base, &head, &inputs);
     let threshold = args.fail_on.threshold();
     let failing = diff::fails(&diff, threshold);
-    let partial = context.as_ref().is_some_and(Snapshot::is_partial);
+    // a partial snapshot anywhere (context, or a side's input) may hide rights
+    let partial = context.as_ref().is_some_and(Snapshot::is_partial)
+        || base.set.snapshot.is_partial()
+        || head.set.snapshot.is_partial();
     let fail_on = format!("{:?}", args.fail_on).to_ascii_lowercase();
     let view = View {
         diff: &diff,
@@ -234,6 +323,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
         fail_on: &fail_on,
         passed: !failing,
         partial,
+        review: &review,
     };
     for (format, path) in &destinations {
         let text = match format {
