@@ -9,10 +9,11 @@ use overreach_snapshot::Snapshot;
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use crate::account::{Account, PrincipalIdx};
+use crate::condensed::Condensed;
 use crate::config::{Baselines, Config};
 use crate::declared::{Declared, declare_all};
 use crate::finding::{Finding, Hop, HopKind, SuppressionNote};
-use crate::graph::{Edge, Node, PermissionGraph, ReachTree};
+use crate::graph::{Edge, Node, PermissionGraph};
 use crate::privesc::{PathCatalog, add_escalation_edges};
 use crate::rights::Rights;
 use crate::rules;
@@ -39,6 +40,8 @@ pub struct Analysis {
     pub rights: Rights,
     /// The permission graph.
     pub graph: PermissionGraph,
+    /// Its strongly connected components.
+    pub condensed: Condensed,
     /// Every principal's declaration.
     pub declared: Vec<Declared>,
     /// Findings, sorted by severity (highest first), then principal, rule and id.
@@ -58,6 +61,8 @@ pub struct Context<'a> {
     pub rights: &'a Rights,
     /// The graph.
     pub graph: &'a PermissionGraph,
+    /// The graph's strongly connected components, with answers shared by their principals.
+    pub condensed: &'a Condensed,
     /// The configuration.
     pub config: &'a Config,
     /// Baselines of the declared roles.
@@ -79,9 +84,43 @@ pub struct Memo {
     sets: std::sync::Mutex<
         std::collections::HashMap<(usize, String), Arc<overreach_policy::ActionSet>>,
     >,
+    tag_keys: std::sync::OnceLock<std::collections::BTreeSet<String>>,
 }
 
 impl Memo {
+    /// The tag keys (lowercase) that some condition of the account asks about as
+    /// `aws:PrincipalTag/KEY` (or through a policy variable naming it).
+    pub fn principal_tag_keys(&self, account: &Account) -> &std::collections::BTreeSet<String> {
+        self.tag_keys.get_or_init(|| {
+            let mut keys = std::collections::BTreeSet::new();
+            let mut scan = |text: &str| {
+                let lower = text.to_ascii_lowercase();
+                let mut rest = lower.as_str();
+                while let Some(at) = rest.find("aws:principaltag/") {
+                    let tail = &rest[at + "aws:principaltag/".len()..];
+                    let end = tail
+                        .find(|c: char| c == '}' || c == ',' || c == '"' || c.is_whitespace())
+                        .unwrap_or(tail.len());
+                    keys.insert(tail[..end].to_string());
+                    rest = &tail[end..];
+                }
+            };
+            for p in account.policies.iter().filter_map(|p| p.policy.as_ref()) {
+                for st in &p.policy.statements {
+                    for c in &st.conditions {
+                        scan(&c.key);
+                        c.values.iter().for_each(|v| scan(v));
+                    }
+                    st.resource
+                        .iter()
+                        .flat_map(|r| r.patterns.iter())
+                        .for_each(|t| scan(t));
+                }
+            }
+            keys
+        })
+    }
+
     /// The set for `holder` and `tag`, computed by `f` the first time.
     pub fn get(
         &self,
@@ -115,6 +154,8 @@ pub struct Holder {
     pub conditional: bool,
     /// The rights (shared: equal rights are one allocation).
     pub rights: Arc<EffectiveSummary>,
+    /// The edges from the principal to the holder (`None` for its own rights).
+    pub path: Option<Arc<Vec<EdgeIndex>>>,
 }
 
 impl Holder {
@@ -124,29 +165,23 @@ impl Holder {
     }
 }
 
-/// One principal as the rules see it: its own rights and the tree of what it reaches.
-/// Paths are built only for the holders a finding shows.
+/// One principal as the rules see it: its own rights, and (through [`Context::condensed`])
+/// what it reaches. Paths are built only for the holders a finding shows.
 #[derive(Debug)]
 pub struct PrincipalView {
     /// Its index.
     pub idx: PrincipalIdx,
-    /// What it reaches, nearest first.
-    pub tree: ReachTree,
-    /// Its own rights, then the nearest reached holder of each distinct set of rights.
-    holders: Vec<Holder>,
+    /// Its node in the graph.
+    pub node: Option<NodeIndex>,
 }
 
 impl PrincipalView {
-    /// Searches what principal `idx` reaches and collects its holders.
+    /// The view of principal `idx`.
     pub fn new(ctx: &Context<'_>, idx: PrincipalIdx) -> PrincipalView {
-        let tree = ctx.graph.reach_tree(idx);
-        let mut view = PrincipalView {
+        PrincipalView {
             idx,
-            tree,
-            holders: Vec::new(),
-        };
-        view.holders = view.collect_holders(ctx);
-        view
+            node: ctx.graph.principal(idx),
+        }
     }
 
     /// The principal's own rights.
@@ -156,74 +191,63 @@ impl PrincipalView {
             node: None,
             conditional: false,
             rights: Arc::clone(ctx.rights.shared(self.idx)),
+            path: None,
         }
-    }
-
-    /// Own rights first, then what it reaches, nearest first, one holder per distinct set of
-    /// rights (holders with equal rights contribute the same actions: the nearest stands for
-    /// all of them).
-    pub fn holders(&self) -> &[Holder] {
-        &self.holders
-    }
-
-    fn collect_holders(&self, ctx: &Context<'_>) -> Vec<Holder> {
-        let account = ctx.account;
-        let mut out = vec![self.own(ctx)];
-        // own rights are not in the set: a reached holder with the same rights stays listed
-        // (it contributes nothing new, so it never takes a share)
-        let mut seen = std::collections::HashSet::new();
-        for &(node, conditional) in &self.tree.order {
-            let rights = match &ctx.graph.graph[node] {
-                Node::Principal(q) => {
-                    if self.rewrites_permissions(ctx, node) {
-                        ctx.rights.admin_under_limits(account, *q)
-                    } else {
-                        Arc::clone(ctx.rights.shared(*q))
-                    }
-                }
-                Node::Group(g) => ctx.rights.group_for(account, self.idx, *g),
-                Node::AccountAdmin => ctx.rights.admin_under_limits(account, self.idx),
-                _ => continue,
-            };
-            if !seen.insert(Arc::as_ptr(&rights) as usize) {
-                continue;
-            }
-            out.push(Holder {
-                label: node_label(account, &ctx.graph.graph[node]),
-                node: Some(node),
-                conditional,
-                rights,
-            });
-        }
-        out
     }
 
     /// The hops to a holder (empty for the principal's own rights).
     pub fn via(&self, ctx: &Context<'_>, holder: &Holder) -> Vec<Hop> {
-        match holder.node {
-            None => Vec::new(),
-            Some(node) => self
-                .tree
-                .path_to(node)
-                .into_iter()
-                .filter_map(|e| hop(ctx.graph, ctx.account, e))
-                .collect(),
-        }
+        holder
+            .path
+            .as_deref()
+            .map(|edges| {
+                edges
+                    .iter()
+                    .filter_map(|&e| hop(ctx.graph, ctx.account, e))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
-    /// Does the last hop to `node` write the target's permission policies (so the principal
-    /// gains whatever it writes there, within the target's limits)?
-    fn rewrites_permissions(&self, ctx: &Context<'_>, node: NodeIndex) -> bool {
-        let Some(last) = self.tree.last_edge(node) else {
-            return false;
+    /// The holder reached at `node` by `path` (its rights as the principal gets them).
+    pub fn holder_at(
+        &self,
+        ctx: &Context<'_>,
+        entry: crate::condensed::Entry,
+        path: Vec<EdgeIndex>,
+    ) -> Option<Holder> {
+        let reaching = ctx.reaching();
+        let rights = reaching.rights_of(self.idx, entry)?;
+        let node = match entry {
+            crate::condensed::Entry::Rewritten(e) => ctx.graph.graph.edge_endpoints(e)?.1,
+            crate::condensed::Entry::Principal(n)
+            | crate::condensed::Entry::Group(n)
+            | crate::condensed::Entry::Admin(n) => n,
         };
-        let Edge::Escalation { path, .. } = &ctx.graph.graph[last] else {
-            return false;
-        };
-        PathCatalog::embedded()
-            .ok()
-            .and_then(|c| c.get(path))
-            .is_some_and(|p| p.rewrites_target_permissions(ctx.catalog))
+        let conditional = path.iter().any(|&e| {
+            ctx.graph.graph[e]
+                .grounds()
+                .is_some_and(crate::graph::Grounds::is_conditional)
+        });
+        Some(Holder {
+            label: node_label(ctx.account, &ctx.graph.graph[node]),
+            node: Some(node),
+            conditional,
+            rights,
+            path: Some(Arc::new(path)),
+        })
+    }
+}
+
+impl Context<'_> {
+    /// What the component answers need.
+    pub fn reaching(&self) -> crate::condensed::Reaching<'_> {
+        crate::condensed::Reaching {
+            account: self.account,
+            graph: self.graph,
+            rights: self.rights,
+            universe: self.catalog.len(),
+        }
     }
 }
 
@@ -245,11 +269,13 @@ pub fn analyze(
         Err(e) => warnings.push(format!("{e}: privilege-escalation paths are not checked")),
     }
     let declared = declare_all(&account, config, options.config_wins);
+    let condensed = Condensed::build(&graph);
     let ctx = Context {
         account: &account,
         snapshot,
         rights: &rights,
         graph: &graph,
+        condensed: &condensed,
         config,
         baselines,
         declared: &declared,
@@ -278,6 +304,7 @@ pub fn analyze(
         account,
         rights,
         graph,
+        condensed,
         declared,
         findings,
         warnings,

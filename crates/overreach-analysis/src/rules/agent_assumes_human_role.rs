@@ -34,18 +34,34 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         return;
     }
     // one finding per agent: the human roles it can reach, the nearest one's path as evidence
+    let Some(from) = view.node else { return };
+    let candidates = ctx.condensed.reachable(from, |n| {
+        matches!(ctx.graph.graph[n], crate::graph::Node::Principal(q)
+            if ctx.declared[q].kind.kind == PrincipalKind::Human)
+    });
     let mut reached: Vec<(String, bool)> = Vec::new();
     let mut evidence: Option<(Vec<crate::finding::Hop>, String)> = None;
-    for &(node, conditional) in &view.tree.order {
+    // every candidate's path is re-decided in an agent's context; past this many, the rest are
+    // counted as not checked rather than decided one by one
+    const CHECKED: usize = 25;
+    for &(node, comp) in candidates.iter().take(CHECKED) {
         let crate::graph::Node::Principal(q) = ctx.graph.graph[node] else {
             continue;
         };
-        if ctx.declared[q].kind.kind != PrincipalKind::Human {
+        let Some(edges) = ctx.condensed.path(
+            ctx.graph,
+            from,
+            crate::condensed::Entry::Principal(node),
+            comp,
+        ) else {
             continue;
-        }
-        let via: Vec<crate::finding::Hop> = view
-            .tree
-            .path_to(node)
+        };
+        let conditional = edges.iter().any(|&e| {
+            ctx.graph.graph[e]
+                .grounds()
+                .is_some_and(crate::graph::Grounds::is_conditional)
+        });
+        let via: Vec<crate::finding::Hop> = edges
             .into_iter()
             .filter_map(|e| crate::analyze::hop(ctx.graph, ctx.account, e))
             .collect();
@@ -58,6 +74,7 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         }
         reached.push((ctx.account.principals[q].arn.clone(), conditional));
     }
+    let unchecked = candidates.len().saturating_sub(CHECKED);
     let Some((path, why)) = evidence else { return };
     let mut f = start(ctx, view, RULE.id, "");
     f.severity = Severity::High;
@@ -87,6 +104,11 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
             String::new()
         }
     );
+    if unchecked > 0 {
+        f.message.push_str(&format!(
+            " ({unchecked} more human principals are reachable and were not checked one by one)"
+        ));
+    }
     f.path = path;
     out.push(f);
 }

@@ -121,10 +121,18 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
             &session_ctx
         }
     };
-    // guards are judged in the agent's context, which depends on its kind and tags only
+    // guards are judged in the agent's context, which depends on its kind and on the tags
+    // that conditions of the account ask about (`aws:PrincipalTag/KEY`) only
     let me = &ctx.account.principals[view.idx];
-    let tags = format!("{:?}:{:?}", me.kind, me.tags);
-    let shares = attribute(ctx, view, |holder| {
+    let asked = ctx.memo.principal_tag_keys(ctx.account);
+    let relevant: Vec<&(String, String)> = me
+        .tags
+        .iter()
+        .filter(|(k, _)| asked.contains(&k.to_ascii_lowercase()))
+        .collect();
+    let tags = format!("{:?}:{relevant:?}", me.kind);
+    let question = format!("destructive:{tags}");
+    let shares = attribute(ctx, view, &question, |holder| {
         let agent = context_of(holder);
         let tag = format!("destructive:{}:{tags}", holder.node.is_none());
         ctx.memo.get(holder, &tag, || {

@@ -73,37 +73,81 @@ pub(crate) fn start(
 }
 
 /// Gives each action to the first holder that contributes it: the principal's own rights
-/// first, then what it reaches, nearest first (one holder per distinct set of rights).
-/// Returns the holders that got something, with their share.
+/// first, then what it reaches (its component, then downstream: see `condensed`).
+/// `tag` names what `contribution` computes besides a holder's rights (the declared role, the
+/// agent's context). Returns the holders that got something, with their share and path.
 pub(crate) fn attribute(
     ctx: &Context<'_>,
     view: &PrincipalView,
-    contribution: impl FnMut(&Holder) -> Arc<ActionSet>,
-) -> Vec<(Holder, ActionSet)> {
-    attribute_beyond(view, ActionSet::empty(ctx.catalog.len()), contribution)
-}
-
-/// [`attribute`], for the actions not in `covered` already.
-pub(crate) fn attribute_beyond(
-    view: &PrincipalView,
-    mut covered: ActionSet,
+    tag: &str,
     mut contribution: impl FnMut(&Holder) -> Arc<ActionSet>,
 ) -> Vec<(Holder, ActionSet)> {
+    let own = view.own(ctx);
+    let own_set = contribution(&own);
     let mut out = Vec::new();
-    // holders with different rights often contribute the same set (memoised: one allocation)
-    let mut asked = std::collections::HashSet::new();
-    for holder in view.holders() {
-        let contributed = contribution(holder);
-        if !asked.insert(Arc::as_ptr(&contributed) as usize) || contributed.is_subset(&covered) {
+    if !own_set.has_no_known() {
+        out.push((own, (*own_set).clone()));
+    }
+    out.extend(attribute_beyond(
+        ctx,
+        view,
+        tag,
+        (*own_set).clone(),
+        contribution,
+    ));
+    out
+}
+
+/// What the principal reaches, beyond the actions in `covered`, attributed as in
+/// [`attribute`] (its own rights are not asked).
+pub(crate) fn attribute_beyond(
+    ctx: &Context<'_>,
+    view: &PrincipalView,
+    tag: &str,
+    covered: ActionSet,
+    mut contribution: impl FnMut(&Holder) -> Arc<ActionSet>,
+) -> Vec<(Holder, ActionSet)> {
+    let Some(start) = view.node else {
+        return Vec::new();
+    };
+    let me = &ctx.account.principals[view.idx];
+    // groups and account admin are judged under the principal's limits: part of the question
+    let tag = format!(
+        "{tag}|{:?}|{}",
+        me.boundary,
+        ctx.account.is_service_linked(view.idx)
+    );
+    let reaching = ctx.reaching();
+    let mut ask = |rights: &Arc<overreach_policy::summary::EffectiveSummary>,
+                   entry: &crate::condensed::Entry| {
+        let holder = Holder {
+            label: String::new(),
+            node: Some(start),
+            conditional: false,
+            rights: Arc::clone(rights),
+            path: None,
+        };
+        let _ = entry;
+        contribution(&holder)
+    };
+    let shares = ctx
+        .condensed
+        .shares(&reaching, view.idx, start, &tag, &mut ask);
+    let mut out = Vec::new();
+    for share in shares {
+        let set = share.set.difference(&covered);
+        if set.has_no_known() {
             continue;
         }
-        let share = contributed.difference(&covered);
-        // findings are about catalogue actions; unknown ones are reported as such elsewhere
-        if share.has_no_known() {
+        let Some(path) = ctx
+            .condensed
+            .path(ctx.graph, start, share.entry, share.comp)
+        else {
             continue;
+        };
+        if let Some(holder) = view.holder_at(ctx, share.entry, path) {
+            out.push((holder, set));
         }
-        covered.union_with(&share);
-        out.push((holder.clone(), share));
     }
     out
 }

@@ -235,6 +235,7 @@ fn effective_all(side: &Analysed, inputs: &Inputs<'_>) -> BTreeMap<String, Effec
         snapshot: &side.snapshot,
         rights: &a.rights,
         graph: &a.graph,
+        condensed: &a.condensed,
         config: inputs.config,
         baselines: inputs.baselines,
         declared: &a.declared,
@@ -243,43 +244,46 @@ fn effective_all(side: &Analysed, inputs: &Inputs<'_>) -> BTreeMap<String, Effec
         memo: Memo::default(),
     };
     let mut out = BTreeMap::new();
+    let reaching = ctx.reaching();
     for p in 0..a.account.principals.len() {
         let view = PrincipalView::new(&ctx, p);
         let mut e = Effective::default();
         let mut seen = HashSet::new();
-        for holder in view.holders() {
-            if !seen.insert(Arc::as_ptr(&holder.rights) as usize) {
-                continue;
+        let mut add = |e: &mut Effective,
+                       rights: &Arc<overreach_policy::summary::EffectiveSummary>,
+                       label: &str| {
+            if !seen.insert(Arc::as_ptr(rights) as usize) {
+                return;
             }
-            for g in &holder.rights.grants {
+            for g in &rights.grants {
                 e.grants.push(Grant {
                     actions: g.allowed.union(&g.conditional),
                     allowed: g.allowed.clone(),
                     resources: g.resources.clone(),
                     statement: g.statement.clone(),
-                    holder: holder.label.clone(),
+                    holder: label.to_string(),
                 });
             }
-        }
-        for &(node, _) in &view.tree.order {
-            let label = overreach_analysis::analyze::node_label(&a.account, &a.graph.graph[node]);
-            // hubs and trust sources are steps, not things one can act as
-            let node_ref = &a.graph.graph[node];
-            if !matches!(
-                node_ref,
-                overreach_analysis::graph::Node::Principal(_)
-                    | overreach_analysis::graph::Node::Group(_)
-                    | overreach_analysis::graph::Node::AccountAdmin
-            ) {
+        };
+        let own = view.own(&ctx);
+        add(&mut e, &own.rights, &own.label);
+        let Some(start) = view.node else {
+            out.insert(a.account.principals[p].arn.clone(), e);
+            continue;
+        };
+        for (entry, comp) in a.condensed.reachable_entries(&a.graph, start) {
+            let Some(rights) = reaching.rights_of(p, entry) else {
                 continue;
-            }
-            let hops = view
-                .tree
-                .path_to(node)
-                .into_iter()
-                .filter_map(|edge| overreach_analysis::analyze::hop(&a.graph, &a.account, edge))
-                .collect();
-            e.reached.insert(label, hops);
+            };
+            let Some(path) = a.condensed.path(&a.graph, start, entry, comp) else {
+                continue;
+            };
+            let Some(holder) = view.holder_at(&ctx, entry, path) else {
+                continue;
+            };
+            add(&mut e, &rights, &holder.label);
+            let hops = view.via(&ctx, &holder);
+            e.reached.entry(holder.label.clone()).or_insert(hops);
         }
         out.insert(a.account.principals[p].arn.clone(), e);
     }

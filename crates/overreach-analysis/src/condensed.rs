@@ -1,0 +1,713 @@
+//! The permission graph condensed into strongly connected components, so that what principals
+//! reach is worked out once per component instead of once per principal.
+//!
+//! Every principal of a component reaches the same nodes (its component's, if the component
+//! holds a cycle, and everything downstream). The rules ask "which holder contributes which
+//! action": [`Condensed::shares`] answers it per (component, question) by merging the answers
+//! of the successor components, whose shares are disjoint and few, so the cost follows the
+//! size of the condensation, not principals × reached nodes. Paths are rebuilt only for the
+//! holders a finding shows: a route through the condensation (breadth-first over components,
+//! unconditional inter-component edges preferred), and within a component a breadth-first
+//! path, or for a large component a path through its root (the root's in- and out-trees,
+//! built once), which is a valid path though not always the shortest.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use overreach_policy::ActionSet;
+use overreach_policy::summary::EffectiveSummary;
+use petgraph::Direction;
+use petgraph::graph::{EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use crate::account::{Account, PrincipalIdx};
+use crate::graph::{Edge, Node, PermissionGraph};
+use crate::privesc::PathCatalog;
+use crate::rights::Rights;
+
+/// Components up to this size are searched directly; larger ones through their root.
+const SMALL_COMPONENT: usize = 256;
+
+/// Edges a search inside a large component may look at before going through its root.
+const SEARCH_BUDGET: usize = 20_000;
+
+/// A component's index.
+pub type CompIdx = usize;
+
+/// (component, question) -> its shares.
+type Answers = HashMap<(CompIdx, String), Arc<Vec<Share>>>;
+
+/// Something a principal can reach whose rights count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Entry {
+    /// A user or role with its own rights.
+    Principal(NodeIndex),
+    /// A user or role reached by an escalation that writes its permission policies: whatever
+    /// is written there, within its limits. The edge is the escalation.
+    Rewritten(EdgeIndex),
+    /// A group it can join (rights under the principal's limits).
+    Group(NodeIndex),
+    /// Full control of the account (under the principal's limits).
+    Admin(NodeIndex),
+}
+
+impl Entry {
+    /// The node the entry's path ends at.
+    fn node(self, graph: &PermissionGraph) -> Option<NodeIndex> {
+        match self {
+            Entry::Principal(n) | Entry::Group(n) | Entry::Admin(n) => Some(n),
+            Entry::Rewritten(e) => graph.graph.edge_endpoints(e).map(|(_, t)| t),
+        }
+    }
+}
+
+/// One holder's share of an answer: the actions it is the first to contribute.
+#[derive(Debug, Clone)]
+pub struct Share {
+    /// The holder.
+    pub entry: Entry,
+    /// Its component (where the entry's path ends, or starts for a rewrite).
+    pub comp: CompIdx,
+    /// The actions.
+    pub set: ActionSet,
+}
+
+/// The graph's components and the answers worked out so far.
+#[derive(Debug)]
+pub struct Condensed {
+    comp_of: Vec<CompIdx>,
+    members: Vec<Vec<NodeIndex>>,
+    /// One edge per successor component (unconditional preferred): (edge, successor).
+    succ: Vec<Vec<(EdgeIndex, CompIdx)>>,
+    /// The component holds a cycle: its members reach each other (and themselves).
+    cyclic: Vec<bool>,
+    /// Rewriting escalation edges leaving each component.
+    rewrites: Vec<Vec<EdgeIndex>>,
+    trees: Mutex<HashMap<CompIdx, Arc<RootTrees>>>,
+    answers: Mutex<Answers>,
+}
+
+/// Paths to and from a large component's root.
+#[derive(Debug, Default)]
+struct RootTrees {
+    root: NodeIndex,
+    /// node -> the edge it is reached by from the root
+    down: HashMap<NodeIndex, EdgeIndex>,
+    /// node -> the edge it leaves by towards the root
+    up: HashMap<NodeIndex, EdgeIndex>,
+}
+
+fn traversable(edge: &Edge) -> bool {
+    edge.grounds().is_some()
+}
+
+fn conditional(edge: &Edge) -> bool {
+    edge.grounds()
+        .is_some_and(crate::graph::Grounds::is_conditional)
+}
+
+impl Condensed {
+    /// Condenses the graph (assume and escalation edges only) with an iterative Kosaraju:
+    /// components come out in topological order.
+    pub fn build(graph: &PermissionGraph) -> Condensed {
+        let g = &graph.graph;
+        let n = g.node_count();
+        // first pass: finishing order of a depth-first search
+        let mut seen = vec![false; n];
+        let mut order = Vec::with_capacity(n);
+        for start in g.node_indices() {
+            if seen[start.index()] {
+                continue;
+            }
+            seen[start.index()] = true;
+            let mut stack: Vec<(NodeIndex, Vec<NodeIndex>)> =
+                vec![(start, next_nodes(graph, start))];
+            while let Some((node, rest)) = stack.last_mut() {
+                match rest.pop() {
+                    Some(t) if !seen[t.index()] => {
+                        seen[t.index()] = true;
+                        let more = next_nodes(graph, t);
+                        stack.push((t, more));
+                    }
+                    Some(_) => {}
+                    None => {
+                        order.push(*node);
+                        stack.pop();
+                    }
+                }
+            }
+        }
+        // second pass on the reversed graph, latest finisher first
+        let mut comp_of = vec![usize::MAX; n];
+        let mut members: Vec<Vec<NodeIndex>> = Vec::new();
+        for &start in order.iter().rev() {
+            if comp_of[start.index()] != usize::MAX {
+                continue;
+            }
+            let c = members.len();
+            let mut list = vec![start];
+            comp_of[start.index()] = c;
+            let mut stack = vec![start];
+            while let Some(node) = stack.pop() {
+                for e in g.edges_directed(node, Direction::Incoming) {
+                    if !traversable(e.weight()) {
+                        continue;
+                    }
+                    let s = e.source();
+                    if comp_of[s.index()] == usize::MAX {
+                        comp_of[s.index()] = c;
+                        list.push(s);
+                        stack.push(s);
+                    }
+                }
+            }
+            list.sort();
+            members.push(list);
+        }
+        let catalog = overreach_policy::Catalog::embedded();
+        let paths = PathCatalog::embedded().ok();
+        let rewriting = |path: &str| {
+            paths
+                .and_then(|c| c.get(path))
+                .is_some_and(|p| p.rewrites_target_permissions(catalog))
+        };
+        let mut succ = vec![Vec::new(); members.len()];
+        let mut cyclic: Vec<bool> = members.iter().map(|m| m.len() > 1).collect();
+        let mut rewrites = vec![Vec::new(); members.len()];
+        for (c, list) in members.iter().enumerate() {
+            let mut best: HashMap<CompIdx, EdgeIndex> = HashMap::new();
+            for &node in list {
+                for e in g.edges(node) {
+                    let w = e.weight();
+                    if !traversable(w) {
+                        continue;
+                    }
+                    if let Edge::Escalation { path, .. } = w
+                        && rewriting(path)
+                    {
+                        rewrites[c].push(e.id());
+                    }
+                    let t = comp_of[e.target().index()];
+                    if t == c {
+                        cyclic[c] |= e.target() == node;
+                        continue;
+                    }
+                    match best.get(&t) {
+                        Some(&old) if !conditional(&g[old]) || conditional(w) => {}
+                        _ => {
+                            best.insert(t, e.id());
+                        }
+                    }
+                }
+            }
+            let mut list: Vec<(EdgeIndex, CompIdx)> =
+                best.into_iter().map(|(t, e)| (e, t)).collect();
+            // latest edge first, as the graph lists a node's edges (ties between equally good
+            // routes then go the way a search over the graph goes)
+            list.sort_by_key(|&(e, t)| (std::cmp::Reverse(e), t));
+            succ[c] = list;
+        }
+        Condensed {
+            comp_of,
+            members,
+            succ,
+            cyclic,
+            rewrites,
+            trees: Mutex::new(HashMap::new()),
+            answers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The component of a node.
+    pub fn comp(&self, node: NodeIndex) -> CompIdx {
+        self.comp_of[node.index()]
+    }
+
+    /// Number of components.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// True when there is no component.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// The shares of what principal `p` (at `start`) reaches, for one question: `tag` names
+    /// the question (what `contribution` computes besides the holder's rights, plus the
+    /// principal's limits), `contribution` gives a holder's set. Shares are disjoint, in a
+    /// fixed order (the principal's own component first, then downstream).
+    pub fn shares(
+        &self,
+        ctx: &Reaching<'_>,
+        p: PrincipalIdx,
+        start: NodeIndex,
+        tag: &str,
+        contribution: &mut dyn FnMut(&Arc<EffectiveSummary>, &Entry) -> Arc<ActionSet>,
+    ) -> Vec<Share> {
+        let c = self.comp(start);
+        if self.cyclic[c] {
+            return self.answer(ctx, p, c, tag, contribution).as_ref().clone();
+        }
+        // a principal outside any cycle does not reach itself: its rewrites, then downstream
+        let mut covered = ActionSet::empty(ctx.universe);
+        let mut out = Vec::new();
+        for &e in &self.rewrites[c] {
+            let entry = Entry::Rewritten(e);
+            if let Some(rights) = ctx.rights_of(p, entry) {
+                push(
+                    &mut out,
+                    &mut covered,
+                    entry,
+                    c,
+                    &contribution(&rights, &entry),
+                );
+            }
+        }
+        for &(_, s) in &self.succ[c] {
+            for sh in self.answer(ctx, p, s, tag, contribution).iter() {
+                push(&mut out, &mut covered, sh.entry, sh.comp, &sh.set);
+            }
+        }
+        out
+    }
+
+    /// The answer for every principal of component `c` (memoised, successors first).
+    fn answer(
+        &self,
+        ctx: &Reaching<'_>,
+        p: PrincipalIdx,
+        c: CompIdx,
+        tag: &str,
+        contribution: &mut dyn FnMut(&Arc<EffectiveSummary>, &Entry) -> Arc<ActionSet>,
+    ) -> Arc<Vec<Share>> {
+        let key = |c: CompIdx| (c, tag.to_string());
+        let cached = |c: CompIdx| {
+            self.answers
+                .lock()
+                .ok()
+                .and_then(|m| m.get(&key(c)).cloned())
+        };
+        if let Some(hit) = cached(c) {
+            return hit;
+        }
+        // post-order over the components not answered yet
+        let mut stack = vec![(c, false)];
+        while let Some((x, expanded)) = stack.pop() {
+            if cached(x).is_some() {
+                continue;
+            }
+            if !expanded {
+                stack.push((x, true));
+                for &(_, s) in &self.succ[x] {
+                    if cached(s).is_none() {
+                        stack.push((s, false));
+                    }
+                }
+                continue;
+            }
+            let mut covered = ActionSet::empty(ctx.universe);
+            let mut out = Vec::new();
+            for &node in &self.members[x] {
+                let entry = match ctx.graph.graph[node] {
+                    Node::Principal(_) => Entry::Principal(node),
+                    Node::Group(_) => Entry::Group(node),
+                    Node::AccountAdmin => Entry::Admin(node),
+                    _ => continue,
+                };
+                if let Some(rights) = ctx.rights_of(p, entry) {
+                    push(
+                        &mut out,
+                        &mut covered,
+                        entry,
+                        x,
+                        &contribution(&rights, &entry),
+                    );
+                }
+            }
+            for &e in &self.rewrites[x] {
+                let entry = Entry::Rewritten(e);
+                if let Some(rights) = ctx.rights_of(p, entry) {
+                    push(
+                        &mut out,
+                        &mut covered,
+                        entry,
+                        x,
+                        &contribution(&rights, &entry),
+                    );
+                }
+            }
+            for &(_, s) in &self.succ[x] {
+                if let Some(answer) = cached(s) {
+                    for sh in answer.iter() {
+                        push(&mut out, &mut covered, sh.entry, sh.comp, &sh.set);
+                    }
+                }
+            }
+            if let Ok(mut m) = self.answers.lock() {
+                m.insert(key(x), Arc::new(out));
+            }
+        }
+        cached(c).unwrap_or_default()
+    }
+
+    /// Every node `start` reaches that `keep` accepts, with its component: its own
+    /// component's (when it holds a cycle), then component by component downstream, nearest
+    /// first.
+    pub fn reachable(
+        &self,
+        start: NodeIndex,
+        mut keep: impl FnMut(NodeIndex) -> bool,
+    ) -> Vec<(NodeIndex, CompIdx)> {
+        let c = self.comp(start);
+        let mut out = Vec::new();
+        let mut queue = VecDeque::new();
+        let mut seen = HashSet::from([c]);
+        if self.cyclic[c] {
+            queue.push_back(c);
+        } else {
+            for &(_, s) in &self.succ[c] {
+                if seen.insert(s) {
+                    queue.push_back(s);
+                }
+            }
+        }
+        while let Some(x) = queue.pop_front() {
+            out.extend(
+                self.members[x]
+                    .iter()
+                    .filter(|&&n| n != start && keep(n))
+                    .map(|&n| (n, x)),
+            );
+            for &(_, s) in &self.succ[x] {
+                if seen.insert(s) {
+                    queue.push_back(s);
+                }
+            }
+        }
+        out
+    }
+
+    /// Every holder `start` reaches (principals, groups, account admin, and rewrites of
+    /// principals' permissions), with its component, nearest components first.
+    pub fn reachable_entries(
+        &self,
+        graph: &PermissionGraph,
+        start: NodeIndex,
+    ) -> Vec<(Entry, CompIdx)> {
+        let mut out: Vec<(Entry, CompIdx)> = self
+            .reachable(start, |_| true)
+            .into_iter()
+            .filter_map(|(n, c)| {
+                let entry = match graph.graph[n] {
+                    Node::Principal(_) => Entry::Principal(n),
+                    Node::Group(_) => Entry::Group(n),
+                    Node::AccountAdmin => Entry::Admin(n),
+                    _ => return None,
+                };
+                Some((entry, c))
+            })
+            .collect();
+        let c = self.comp(start);
+        let mut comps: Vec<CompIdx> = vec![c];
+        comps.extend(self.reachable(start, |_| true).iter().map(|&(_, x)| x));
+        comps.dedup();
+        let mut seen = HashSet::new();
+        for x in comps {
+            if seen.insert(x) {
+                out.extend(self.rewrites[x].iter().map(|&e| (Entry::Rewritten(e), x)));
+            }
+        }
+        out
+    }
+
+    /// The edges from `start` to where `entry` (in component `comp`) is reached, or `None`
+    /// when the search finds no route (a broken invariant).
+    pub fn path(
+        &self,
+        graph: &PermissionGraph,
+        start: NodeIndex,
+        entry: Entry,
+        comp: CompIdx,
+    ) -> Option<Vec<EdgeIndex>> {
+        let g = &graph.graph;
+        let (target, last) = match entry {
+            Entry::Rewritten(e) => (g.edge_endpoints(e)?.0, Some(e)),
+            other => (other.node(graph)?, None),
+        };
+        let route = self.route(graph, self.comp(start), comp)?;
+        let mut edges = Vec::new();
+        let mut cur = start;
+        for e in route {
+            let (u, v) = g.edge_endpoints(e)?;
+            edges.extend(self.within(graph, cur, u)?);
+            edges.push(e);
+            cur = v;
+        }
+        edges.extend(self.within(graph, cur, target)?);
+        edges.extend(last);
+        Some(edges)
+    }
+
+    /// Inter-component edges from component `from` to `to`: fewest conditional edges first,
+    /// then fewest edges.
+    fn route(&self, graph: &PermissionGraph, from: CompIdx, to: CompIdx) -> Option<Vec<EdgeIndex>> {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        if from == to {
+            return Some(Vec::new());
+        }
+        let mut best: HashMap<CompIdx, (usize, usize)> = HashMap::from([(from, (0, 0))]);
+        let mut pred: HashMap<CompIdx, (EdgeIndex, CompIdx)> = HashMap::new();
+        // (cost, order of discovery) keeps ties in the order the edges are listed
+        let mut heap = BinaryHeap::from([Reverse(((0usize, 0usize), 0usize, from))]);
+        let mut tick = 0usize;
+        while let Some(Reverse((cost, _, c))) = heap.pop() {
+            if best.get(&c).is_some_and(|&b| b < cost) {
+                continue;
+            }
+            if c == to {
+                let mut out = Vec::new();
+                let mut at = to;
+                while let Some(&(e, prev)) = pred.get(&at) {
+                    out.push(e);
+                    at = prev;
+                }
+                out.reverse();
+                return Some(out);
+            }
+            for &(e, s) in &self.succ[c] {
+                let next = (
+                    cost.0 + usize::from(conditional(&graph.graph[e])),
+                    cost.1 + 1,
+                );
+                if best.get(&s).is_none_or(|&b| next < b) {
+                    best.insert(s, next);
+                    pred.insert(s, (e, c));
+                    tick += 1;
+                    heap.push(Reverse((next, tick, s)));
+                }
+            }
+        }
+        None
+    }
+
+    /// A path from `x` to `y` inside their component.
+    fn within(
+        &self,
+        graph: &PermissionGraph,
+        x: NodeIndex,
+        y: NodeIndex,
+    ) -> Option<Vec<EdgeIndex>> {
+        if x == y {
+            return Some(Vec::new());
+        }
+        let c = self.comp(x);
+        if self.comp(y) != c {
+            return None;
+        }
+        if self.members[c].len() <= SMALL_COMPONENT {
+            return bfs_within(graph, &self.comp_of, c, x, y, usize::MAX);
+        }
+        // a shortest path when a bounded search finds one, else one through the root
+        if let Some(path) = bfs_within(graph, &self.comp_of, c, x, y, SEARCH_BUDGET) {
+            return Some(path);
+        }
+        let trees = self.trees(graph, c)?;
+        let mut nodes = vec![x];
+        let mut edges = Vec::new();
+        let mut at = x;
+        while at != trees.root {
+            let e = *trees.up.get(&at)?;
+            edges.push(e);
+            at = graph.graph.edge_endpoints(e)?.1;
+            nodes.push(at);
+        }
+        let mut down = Vec::new();
+        let mut at = y;
+        while at != trees.root {
+            let e = *trees.down.get(&at)?;
+            down.push(e);
+            at = graph.graph.edge_endpoints(e)?.0;
+        }
+        down.reverse();
+        for e in down {
+            edges.push(e);
+            nodes.push(graph.graph.edge_endpoints(e)?.1);
+        }
+        // cut loops: a node met twice keeps only the way from its first visit on
+        let mut first: HashMap<NodeIndex, usize> = HashMap::new();
+        let mut out_nodes: Vec<NodeIndex> = Vec::new();
+        let mut out_edges: Vec<EdgeIndex> = Vec::new();
+        for (i, node) in nodes.iter().enumerate() {
+            if let Some(&at) = first.get(node) {
+                for cut in out_nodes.drain(at + 1..) {
+                    first.remove(&cut);
+                }
+                out_edges.truncate(at);
+                continue;
+            }
+            first.insert(*node, out_nodes.len());
+            out_nodes.push(*node);
+            if i > 0 {
+                out_edges.push(edges[i - 1]);
+            }
+        }
+        Some(out_edges)
+    }
+
+    fn trees(&self, graph: &PermissionGraph, c: CompIdx) -> Option<Arc<RootTrees>> {
+        if let Some(hit) = self.trees.lock().ok().and_then(|m| m.get(&c).cloned()) {
+            return Some(hit);
+        }
+        let root = *self.members[c].first()?;
+        let g = &graph.graph;
+        let mut t = RootTrees {
+            root,
+            ..RootTrees::default()
+        };
+        for (dir, map) in [
+            (Direction::Outgoing, &mut t.down),
+            (Direction::Incoming, &mut t.up),
+        ] {
+            let mut queue = VecDeque::from([root]);
+            let mut seen = HashSet::from([root]);
+            while let Some(node) = queue.pop_front() {
+                for e in g.edges_directed(node, dir) {
+                    if !traversable(e.weight()) {
+                        continue;
+                    }
+                    let other = if dir == Direction::Outgoing {
+                        e.target()
+                    } else {
+                        e.source()
+                    };
+                    if self.comp_of[other.index()] == c && seen.insert(other) {
+                        map.insert(other, e.id());
+                        queue.push_back(other);
+                    }
+                }
+            }
+        }
+        let t = Arc::new(t);
+        if let Ok(mut m) = self.trees.lock() {
+            m.insert(c, Arc::clone(&t));
+        }
+        Some(t)
+    }
+}
+
+fn next_nodes(graph: &PermissionGraph, node: NodeIndex) -> Vec<NodeIndex> {
+    graph
+        .graph
+        .edges(node)
+        .filter(|e| traversable(e.weight()))
+        .map(|e| e.target())
+        .collect()
+}
+
+/// Breadth-first inside component `c`, unconditional edges tried first at each node.
+fn bfs_within(
+    graph: &PermissionGraph,
+    comp_of: &[CompIdx],
+    c: CompIdx,
+    x: NodeIndex,
+    y: NodeIndex,
+    budget: usize,
+) -> Option<Vec<EdgeIndex>> {
+    let g = &graph.graph;
+    let mut pred: HashMap<NodeIndex, EdgeIndex> = HashMap::new();
+    let mut queue = VecDeque::from([x]);
+    let mut seen = HashSet::from([x]);
+    let mut looked = 0usize;
+    while let Some(node) = queue.pop_front() {
+        let mut edges: Vec<_> = g
+            .edges(node)
+            .filter(|e| traversable(e.weight()) && comp_of[e.target().index()] == c)
+            .collect();
+        looked += edges.len();
+        if looked > budget {
+            return None;
+        }
+        edges.sort_by_key(|e| conditional(e.weight()));
+        for e in edges {
+            let t = e.target();
+            if seen.insert(t) {
+                pred.insert(t, e.id());
+                if t == y {
+                    let mut out = Vec::new();
+                    let mut at = y;
+                    while let Some(&e) = pred.get(&at) {
+                        out.push(e);
+                        at = g.edge_endpoints(e)?.0;
+                    }
+                    out.reverse();
+                    return Some(out);
+                }
+                queue.push_back(t);
+            }
+        }
+    }
+    None
+}
+
+/// Adds a contribution beyond what is covered.
+fn push(
+    out: &mut Vec<Share>,
+    covered: &mut ActionSet,
+    entry: Entry,
+    comp: CompIdx,
+    set: &ActionSet,
+) {
+    if set.is_subset(covered) {
+        return;
+    }
+    let share = set.difference(covered);
+    if share.has_no_known() {
+        return;
+    }
+    covered.union_with(&share);
+    out.push(Share {
+        entry,
+        comp,
+        set: share,
+    });
+}
+
+/// What the component answers need from the analysis.
+#[derive(Debug)]
+pub struct Reaching<'a> {
+    /// The account.
+    pub account: &'a Account,
+    /// The graph.
+    pub graph: &'a PermissionGraph,
+    /// Rights.
+    pub rights: &'a Rights,
+    /// Catalogue size.
+    pub universe: usize,
+}
+
+impl Reaching<'_> {
+    /// The rights an entry gives principal `p` (groups and admin under `p`'s limits).
+    pub fn rights_of(&self, p: PrincipalIdx, entry: Entry) -> Option<Arc<EffectiveSummary>> {
+        let account = self.account;
+        match entry {
+            Entry::Principal(n) => match self.graph.graph[n] {
+                Node::Principal(q) => Some(Arc::clone(self.rights.shared(q))),
+                _ => None,
+            },
+            Entry::Rewritten(e) => {
+                let (_, t) = self.graph.graph.edge_endpoints(e)?;
+                match self.graph.graph[t] {
+                    Node::Principal(q) => Some(self.rights.admin_under_limits(account, q)),
+                    _ => None,
+                }
+            }
+            Entry::Group(n) => match self.graph.graph[n] {
+                Node::Group(g) => Some(self.rights.group_for(account, p, g)),
+                _ => None,
+            },
+            Entry::Admin(_) => Some(self.rights.admin_under_limits(account, p)),
+        }
+    }
+}
