@@ -15,7 +15,12 @@ pub fn exercise(policy: Policy) {
 
     let principal = Principal::parse("arn:aws:iam::111122223333:user/alice").unwrap();
     for context in [RequestContext::unknown(), RequestContext::complete()] {
-        let request = Request::new(principal.clone(), "s3:GetObject", "arn:aws:s3:::b/k", context);
+        let request = Request::new(
+            principal.clone(),
+            "s3:GetObject",
+            "arn:aws:s3:::b/k",
+            context,
+        );
 
         let identity = PolicySet {
             identity: vec![&named],
