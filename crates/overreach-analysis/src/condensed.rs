@@ -6,10 +6,9 @@
 //! action": [`Condensed::shares`] answers it per (component, question) by merging the answers
 //! of the successor components, whose shares are disjoint and few, so the cost follows the
 //! size of the condensation, not principals × reached nodes. Paths are rebuilt only for the
-//! holders a finding shows: a route through the condensation (breadth-first over components,
-//! unconditional inter-component edges preferred), and within a component a breadth-first
-//! path, or for a large component a path through its root (the root's in- and out-trees,
-//! built once), which is a valid path though not always the shortest.
+//! holders a finding shows: a route through the condensation (fewest hops, then fewest
+//! conditional ones), and within a component a shortest path (a breadth-first search, or in a
+//! large component the breadth-first tree towards the target, built once per target).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -25,11 +24,12 @@ use crate::graph::{Edge, Node, PermissionGraph};
 use crate::privesc::PathCatalog;
 use crate::rights::Rights;
 
-/// Components up to this size are searched directly; larger ones through their root.
+/// Components up to this size are searched directly; in larger ones, paths follow a
+/// breadth-first tree towards the target, built once per target.
 const SMALL_COMPONENT: usize = 256;
 
-/// Edges a search inside a large component may look at before going through its root.
-const SEARCH_BUDGET: usize = 20_000;
+/// Edges the search for the nearest equivalent holder may look at.
+const EQUIVALENT_BUDGET: usize = 50_000;
 
 /// A component's index.
 pub type CompIdx = usize;
@@ -70,6 +70,8 @@ pub struct Share {
     pub comp: CompIdx,
     /// The actions.
     pub set: ActionSet,
+    /// Components crossed to reach it (nearer holders are asked first).
+    pub depth: usize,
 }
 
 /// The graph's components and the answers worked out so far.
@@ -83,18 +85,9 @@ pub struct Condensed {
     cyclic: Vec<bool>,
     /// Rewriting escalation edges leaving each component.
     rewrites: Vec<Vec<EdgeIndex>>,
-    trees: Mutex<HashMap<CompIdx, Arc<RootTrees>>>,
+    /// Breadth-first trees towards a target inside a large component, by target.
+    trees: Mutex<HashMap<NodeIndex, Arc<HashMap<NodeIndex, EdgeIndex>>>>,
     answers: Mutex<Answers>,
-}
-
-/// Paths to and from a large component's root.
-#[derive(Debug, Default)]
-struct RootTrees {
-    root: NodeIndex,
-    /// node -> the edge it is reached by from the root
-    down: HashMap<NodeIndex, EdgeIndex>,
-    /// node -> the edge it leaves by towards the root
-    up: HashMap<NodeIndex, EdgeIndex>,
 }
 
 fn traversable(edge: &Edge) -> bool {
@@ -258,17 +251,16 @@ impl Condensed {
                 push(
                     &mut out,
                     &mut covered,
-                    entry,
-                    c,
+                    (entry, c, 0),
                     &contribution(&rights, &entry),
                 );
             }
         }
-        for &(_, s) in &self.succ[c] {
-            for sh in self.answer(ctx, p, s, tag, contribution).iter() {
-                push(&mut out, &mut covered, sh.entry, sh.comp, &sh.set);
-            }
-        }
+        let answers: Vec<Arc<Vec<Share>>> = self.succ[c]
+            .iter()
+            .map(|&(_, s)| self.answer(ctx, p, s, tag, contribution))
+            .collect();
+        merge_nearest(&mut out, &mut covered, &answers);
         out
     }
 
@@ -308,42 +300,40 @@ impl Condensed {
             }
             let mut covered = ActionSet::empty(ctx.universe);
             let mut out = Vec::new();
-            for &node in &self.members[x] {
-                let entry = match ctx.graph.graph[node] {
-                    Node::Principal(_) => Entry::Principal(node),
-                    Node::Group(_) => Entry::Group(node),
-                    Node::AccountAdmin => Entry::Admin(node),
-                    _ => continue,
-                };
-                if let Some(rights) = ctx.rights_of(p, entry) {
-                    push(
-                        &mut out,
-                        &mut covered,
-                        entry,
-                        x,
-                        &contribution(&rights, &entry),
-                    );
-                }
+            // inside a component every member is as reachable as any other: the broadest
+            // holders are asked first, so the evidence names few holders, the strongest
+            let mut entries: Vec<(usize, Entry, Arc<EffectiveSummary>)> = self.members[x]
+                .iter()
+                .filter_map(|&node| {
+                    let entry = match ctx.graph.graph[node] {
+                        Node::Principal(_) => Entry::Principal(node),
+                        Node::Group(_) => Entry::Group(node),
+                        Node::AccountAdmin => Entry::Admin(node),
+                        _ => return None,
+                    };
+                    ctx.rights_of(p, entry)
+                        .map(|r| (r.allowed.len() + r.conditional.len(), entry, r))
+                })
+                .chain(self.rewrites[x].iter().filter_map(|&e| {
+                    let entry = Entry::Rewritten(e);
+                    ctx.rights_of(p, entry)
+                        .map(|r| (r.allowed.len() + r.conditional.len(), entry, r))
+                }))
+                .collect();
+            entries.sort_by_key(|(breadth, _, _)| std::cmp::Reverse(*breadth));
+            for (_, entry, rights) in entries {
+                push(
+                    &mut out,
+                    &mut covered,
+                    (entry, x, 0),
+                    &contribution(&rights, &entry),
+                );
             }
-            for &e in &self.rewrites[x] {
-                let entry = Entry::Rewritten(e);
-                if let Some(rights) = ctx.rights_of(p, entry) {
-                    push(
-                        &mut out,
-                        &mut covered,
-                        entry,
-                        x,
-                        &contribution(&rights, &entry),
-                    );
-                }
-            }
-            for &(_, s) in &self.succ[x] {
-                if let Some(answer) = cached(s) {
-                    for sh in answer.iter() {
-                        push(&mut out, &mut covered, sh.entry, sh.comp, &sh.set);
-                    }
-                }
-            }
+            let answers: Vec<Arc<Vec<Share>>> = self.succ[x]
+                .iter()
+                .filter_map(|&(_, s)| cached(s))
+                .collect();
+            merge_nearest(&mut out, &mut covered, &answers);
             if let Ok(mut m) = self.answers.lock() {
                 m.insert(key(x), Arc::new(out));
             }
@@ -449,6 +439,82 @@ impl Condensed {
         Some(edges)
     }
 
+    /// Like [`Condensed::path`], but for a principal holder, to the nearest member of its
+    /// component that `serves` (e.g. contributes at least the holder's share: an equivalent or
+    /// broader holder, so the evidence stays true and the path is short): the entry actually
+    /// reached, and the path. The search is bounded; past it, the holder itself.
+    pub fn path_to_nearest(
+        &self,
+        graph: &PermissionGraph,
+        start: NodeIndex,
+        entry: Entry,
+        comp: CompIdx,
+        serves: &mut dyn FnMut(Entry) -> bool,
+    ) -> Option<(Entry, Vec<EdgeIndex>)> {
+        let Entry::Principal(target) = entry else {
+            return self.path(graph, start, entry, comp).map(|p| (entry, p));
+        };
+        let g = &graph.graph;
+        let route = self.route(graph, self.comp(start), comp)?;
+        let mut edges = Vec::new();
+        let mut cur = start;
+        for e in route {
+            let (u, v) = g.edge_endpoints(e)?;
+            edges.extend(self.within(graph, cur, u)?);
+            edges.push(e);
+            cur = v;
+        }
+        let mut ok = |n: NodeIndex| {
+            n != start && matches!(g[n], Node::Principal(_)) && serves(Entry::Principal(n))
+        };
+        // breadth-first from where the route enters, to the first member that serves
+        let mut pred: HashMap<NodeIndex, EdgeIndex> = HashMap::new();
+        let mut queue = VecDeque::from([cur]);
+        let mut seen = HashSet::from([cur]);
+        let mut found = ok(cur).then_some(cur);
+        let mut looked = 0usize;
+        'search: while found.is_none() {
+            let Some(node) = queue.pop_front() else { break };
+            let mut out: Vec<_> = g
+                .edges(node)
+                .filter(|e| traversable(e.weight()) && self.comp_of[e.target().index()] == comp)
+                .collect();
+            out.sort_by_key(|e| conditional(e.weight()));
+            looked += out.len();
+            for e in out {
+                let t = e.target();
+                if seen.insert(t) {
+                    pred.insert(t, e.id());
+                    if t == target || ok(t) {
+                        found = Some(t);
+                        break 'search;
+                    }
+                    queue.push_back(t);
+                }
+            }
+            if looked > EQUIVALENT_BUDGET {
+                break;
+            }
+        }
+        match found {
+            Some(t) => {
+                let mut tail = Vec::new();
+                let mut at = t;
+                while let Some(&e) = pred.get(&at) {
+                    tail.push(e);
+                    at = g.edge_endpoints(e)?.0;
+                }
+                tail.reverse();
+                edges.extend(tail);
+                Some((Entry::Principal(t), edges))
+            }
+            None => {
+                edges.extend(self.within(graph, cur, target)?);
+                Some((entry, edges))
+            }
+        }
+    }
+
     /// Inter-component edges from component `from` to `to`: fewest conditional edges first,
     /// then fewest edges.
     fn route(&self, graph: &PermissionGraph, from: CompIdx, to: CompIdx) -> Option<Vec<EdgeIndex>> {
@@ -509,91 +575,55 @@ impl Condensed {
         if self.members[c].len() <= SMALL_COMPONENT {
             return bfs_within(graph, &self.comp_of, c, x, y, usize::MAX);
         }
-        // a shortest path when a bounded search finds one, else one through the root
-        if let Some(path) = bfs_within(graph, &self.comp_of, c, x, y, SEARCH_BUDGET) {
-            return Some(path);
-        }
-        let trees = self.trees(graph, c)?;
-        let mut nodes = vec![x];
-        let mut edges = Vec::new();
+        // a large component: the breadth-first tree towards `y` (built once per target; the
+        // holders a finding shows are few) gives a shortest path from anywhere
+        let tree = self.toward(graph, c, y)?;
+        let mut out = Vec::new();
         let mut at = x;
-        while at != trees.root {
-            let e = *trees.up.get(&at)?;
-            edges.push(e);
+        while at != y {
+            let e = *tree.get(&at)?;
+            out.push(e);
             at = graph.graph.edge_endpoints(e)?.1;
-            nodes.push(at);
-        }
-        let mut down = Vec::new();
-        let mut at = y;
-        while at != trees.root {
-            let e = *trees.down.get(&at)?;
-            down.push(e);
-            at = graph.graph.edge_endpoints(e)?.0;
-        }
-        down.reverse();
-        for e in down {
-            edges.push(e);
-            nodes.push(graph.graph.edge_endpoints(e)?.1);
-        }
-        // cut loops: a node met twice keeps only the way from its first visit on
-        let mut first: HashMap<NodeIndex, usize> = HashMap::new();
-        let mut out_nodes: Vec<NodeIndex> = Vec::new();
-        let mut out_edges: Vec<EdgeIndex> = Vec::new();
-        for (i, node) in nodes.iter().enumerate() {
-            if let Some(&at) = first.get(node) {
-                for cut in out_nodes.drain(at + 1..) {
-                    first.remove(&cut);
-                }
-                out_edges.truncate(at);
-                continue;
-            }
-            first.insert(*node, out_nodes.len());
-            out_nodes.push(*node);
-            if i > 0 {
-                out_edges.push(edges[i - 1]);
+            if out.len() > self.members[c].len() {
+                return None;
             }
         }
-        Some(out_edges)
+        Some(out)
     }
 
-    fn trees(&self, graph: &PermissionGraph, c: CompIdx) -> Option<Arc<RootTrees>> {
-        if let Some(hit) = self.trees.lock().ok().and_then(|m| m.get(&c).cloned()) {
+    /// node -> the edge it leaves by on a shortest path to `y` inside component `c`
+    /// (unconditional edges preferred among equally short ones).
+    fn toward(
+        &self,
+        graph: &PermissionGraph,
+        c: CompIdx,
+        y: NodeIndex,
+    ) -> Option<Arc<HashMap<NodeIndex, EdgeIndex>>> {
+        if let Some(hit) = self.trees.lock().ok().and_then(|m| m.get(&y).cloned()) {
             return Some(hit);
         }
-        let root = *self.members[c].first()?;
         let g = &graph.graph;
-        let mut t = RootTrees {
-            root,
-            ..RootTrees::default()
-        };
-        for (dir, map) in [
-            (Direction::Outgoing, &mut t.down),
-            (Direction::Incoming, &mut t.up),
-        ] {
-            let mut queue = VecDeque::from([root]);
-            let mut seen = HashSet::from([root]);
-            while let Some(node) = queue.pop_front() {
-                for e in g.edges_directed(node, dir) {
-                    if !traversable(e.weight()) {
-                        continue;
-                    }
-                    let other = if dir == Direction::Outgoing {
-                        e.target()
-                    } else {
-                        e.source()
-                    };
-                    if self.comp_of[other.index()] == c && seen.insert(other) {
-                        map.insert(other, e.id());
-                        queue.push_back(other);
-                    }
+        let mut next: HashMap<NodeIndex, EdgeIndex> = HashMap::new();
+        let mut queue = VecDeque::from([y]);
+        let mut seen = HashSet::from([y]);
+        while let Some(node) = queue.pop_front() {
+            let mut edges: Vec<_> = g
+                .edges_directed(node, Direction::Incoming)
+                .filter(|e| traversable(e.weight()) && self.comp_of[e.source().index()] == c)
+                .collect();
+            edges.sort_by_key(|e| conditional(e.weight()));
+            for e in edges {
+                if seen.insert(e.source()) {
+                    next.insert(e.source(), e.id());
+                    queue.push_back(e.source());
                 }
             }
         }
-        let t = Arc::new(t);
+        let tree = Arc::new(next);
         if let Ok(mut m) = self.trees.lock() {
-            m.insert(c, Arc::clone(&t));
+            m.insert(y, Arc::clone(&tree));
         }
-        Some(t)
+        Some(tree)
     }
 }
 
@@ -651,12 +681,25 @@ fn bfs_within(
     None
 }
 
+/// Adds the successors' shares, one component further away, nearest first (then in the
+/// successors' order), each beyond what is covered.
+fn merge_nearest(out: &mut Vec<Share>, covered: &mut ActionSet, answers: &[Arc<Vec<Share>>]) {
+    let mut all: Vec<(usize, usize, &Share)> = answers
+        .iter()
+        .enumerate()
+        .flat_map(|(i, a)| a.iter().map(move |sh| (sh.depth, i, sh)))
+        .collect();
+    all.sort_by_key(|&(depth, i, _)| (depth, i));
+    for (depth, _, sh) in all {
+        push(out, covered, (sh.entry, sh.comp, depth + 1), &sh.set);
+    }
+}
+
 /// Adds a contribution beyond what is covered.
 fn push(
     out: &mut Vec<Share>,
     covered: &mut ActionSet,
-    entry: Entry,
-    comp: CompIdx,
+    (entry, comp, depth): (Entry, CompIdx, usize),
     set: &ActionSet,
 ) {
     if set.is_subset(covered) {
@@ -671,6 +714,7 @@ fn push(
         entry,
         comp,
         set: share,
+        depth,
     });
 }
 

@@ -139,13 +139,26 @@ pub(crate) fn attribute_beyond(
         if set.has_no_known() {
             continue;
         }
-        let Some(path) = ctx
-            .condensed
-            .path(ctx.graph, start, share.entry, share.comp)
+        // any member contributing at least this share may stand for the holder: the nearest
+        let mut serves = |entry: crate::condensed::Entry| {
+            reaching.rights_of(view.idx, entry).is_some_and(|rights| {
+                let holder = Holder {
+                    label: String::new(),
+                    node: Some(start),
+                    conditional: false,
+                    rights,
+                    path: None,
+                };
+                set.is_subset(&contribution(&holder))
+            })
+        };
+        let Some((entry, path)) =
+            ctx.condensed
+                .path_to_nearest(ctx.graph, start, share.entry, share.comp, &mut serves)
         else {
             continue;
         };
-        if let Some(holder) = view.holder_at(ctx, share.entry, path) {
+        if let Some(holder) = view.holder_at(ctx, entry, path) {
             out.push((holder, set));
         }
     }
