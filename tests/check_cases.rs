@@ -658,6 +658,15 @@ fn an_existing_excess_on_more_resources_is_a_worse_finding() {
         .map(|i| i["status"].as_str().unwrap())
         .collect();
     assert_eq!(statuses, ["worse"]);
+    let because = json["introduced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["status"] == "worse")
+        .and_then(|i| i["worse_because"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    assert!(because.contains("s3:GetObject"), "{because}");
 }
 
 #[test]

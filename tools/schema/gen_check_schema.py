@@ -62,6 +62,7 @@ defs["change"] = obj(["principal", "status", "declared_role", "location", "added
 })
 defs["introduced"] = obj(["status", "location", "finding"], {
     "status": {"enum": ["new", "worse"]},
+    "worse_because": {"description": "For `worse`: what got worse (severity, excess groups, actions granted more widely).", "type": "string"},
     "location": nullable("#/$defs/location"),
     "finding": {"$ref": "#/$defs/finding"},
 })

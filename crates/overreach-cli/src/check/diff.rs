@@ -108,6 +108,8 @@ pub struct Introduced {
     pub finding: Finding,
     /// `new`, or `worse` (same id, more excess or a higher severity).
     pub status: &'static str,
+    /// For `worse`: what got worse.
+    pub because: Option<String>,
     /// Where in head the grant is written.
     pub location: Option<Location>,
 }
@@ -442,14 +444,17 @@ fn findings(
             .flat_map(|c| c.added.iter().flat_map(|g| g.names.iter()))
             .map(String::as_str)
             .collect();
-        let status = match before.get(f.id.as_str()) {
-            None => "new",
-            Some(old) if worse(old, f, &gained) => "worse",
-            Some(_) => continue,
+        let (status, because) = match before.get(f.id.as_str()) {
+            None => ("new", None),
+            Some(old) => match worse(old, f, &gained) {
+                Some(why) => ("worse", Some(why)),
+                None => continue,
+            },
         };
         introduced.push(Introduced {
             finding: f.clone(),
             status,
+            because,
             location: locate(base, head, f),
         });
     }
@@ -466,7 +471,7 @@ fn findings(
 /// Is the head finding worse than the base one of the same id: a higher severity, a group of
 /// excess actions (service, access level) that is new or larger, or excess actions the
 /// principal gained in this change (e.g. the same action on more resources)?
-fn worse(old: &Finding, new: &Finding, gained: &BTreeSet<&str>) -> bool {
+fn worse(old: &Finding, new: &Finding, gained: &BTreeSet<&str>) -> Option<String> {
     let groups = |f: &Finding| -> BTreeMap<(String, String), usize> {
         f.excess
             .iter()
@@ -474,15 +479,45 @@ fn worse(old: &Finding, new: &Finding, gained: &BTreeSet<&str>) -> bool {
             .collect()
     };
     let before = groups(old);
-    new.severity > old.severity
-        || groups(new)
-            .iter()
-            .any(|(k, n)| before.get(k).is_none_or(|b| n > b))
-        || new
-            .excess
-            .iter()
-            .flat_map(|g| g.actions.iter())
-            .any(|a| gained.contains(a.action.as_str()))
+    let mut why = Vec::new();
+    if new.severity > old.severity {
+        why.push(format!("severity {} → {}", old.severity, new.severity));
+    }
+    let grown: Vec<String> = groups(new)
+        .into_iter()
+        .filter_map(|((service, level), n)| {
+            let b = before
+                .get(&(service.clone(), level.clone()))
+                .copied()
+                .unwrap_or(0);
+            (n > b).then(|| format!("{service} {level} {b} → {n}"))
+        })
+        .collect();
+    if !grown.is_empty() {
+        let shown: Vec<&str> = grown.iter().take(3).map(String::as_str).collect();
+        let more = grown.len().saturating_sub(shown.len());
+        why.push(format!(
+            "more excess: {}{}",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    let widened: Vec<&str> = new
+        .excess
+        .iter()
+        .flat_map(|g| g.actions.iter())
+        .map(|a| a.action.as_str())
+        .filter(|a| gained.contains(a))
+        .take(3)
+        .collect();
+    if !widened.is_empty() && grown.is_empty() {
+        why.push(format!("granted more widely: {}", widened.join(", ")));
+    }
+    (!why.is_empty()).then(|| why.join("; "))
 }
 
 /// The place in head that grants what a finding reports: the first statement in path order

@@ -131,6 +131,9 @@ pub struct ReachEntry {
 pub struct IntroducedEntry {
     /// `new` or `worse`.
     pub status: &'static str,
+    /// For `worse`: what got worse (severity, excess groups, actions granted more widely).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worse_because: Option<String>,
     pub location: Option<LocationEntry>,
     pub finding: FindingEntry,
 }
@@ -254,6 +257,7 @@ pub fn json(v: &View<'_>, generated_at: String) -> CheckReport {
             .iter()
             .map(|i| IntroducedEntry {
                 status: i.status,
+                worse_because: i.because.clone(),
                 location: i.location.as_ref().map(location),
                 finding: crate::report::json::finding(&i.finding),
             })
@@ -293,7 +297,12 @@ pub fn sarif_log(v: &View<'_>) -> sarif::Log {
             let loc = sarif::Location {
                 physical_location: sarif::PhysicalLocation {
                     artifact_location: sarif::ArtifactLocation {
-                        uri: sarif::path_uri(&uri),
+                        // outside the current folder: an absolute file URI, not a bare path
+                        uri: if uri.starts_with('/') {
+                            format!("file://{}", sarif::path_uri(&uri))
+                        } else {
+                            sarif::path_uri(&uri)
+                        },
                     },
                     region: Some(sarif::Region {
                         start_line: line.max(1),
@@ -331,7 +340,10 @@ pub fn sarif_log(v: &View<'_>) -> sarif::Log {
 fn status_note(i: &super::diff::Introduced) -> String {
     let mut out = String::new();
     if i.status == "worse" {
-        out.push_str(" (worse)");
+        match &i.because {
+            Some(why) => out.push_str(&format!(" (worse: {why})")),
+            None => out.push_str(" (worse)"),
+        }
     }
     if i.finding.is_suppressed() {
         out.push_str(" (suppressed)");
