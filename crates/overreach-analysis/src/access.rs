@@ -157,16 +157,8 @@ pub(crate) fn identity_free(account: &Account, p: PrincipalIdx, actions: &[&str]
             if patterns.clone().any(|t| t.contains("${")) {
                 return false;
             }
-            for c in &st.conditions {
-                let key = c.key.to_ascii_lowercase();
-                if key.starts_with("aws:principal")
-                    || key.starts_with("aws:user")
-                    || key.starts_with("aws:sourceidentity")
-                    || key.starts_with("aws:federatedprovider")
-                    || c.values.iter().any(|v| v.contains("${"))
-                {
-                    return false;
-                }
+            if st.conditions.iter().any(asks_who) {
+                return false;
             }
         }
     }
@@ -178,18 +170,28 @@ pub(crate) fn identity_free(account: &Account, p: PrincipalIdx, actions: &[&str]
 /// statement. Callers with the same identity-free layers then get the same decision.
 pub(crate) fn trust_identity_free(trust: &overreach_policy::NamedPolicy) -> bool {
     trust.policy.statements.iter().all(|st| {
-        st.conditions.iter().all(|c| {
-            let key = c.key.to_ascii_lowercase();
-            !(key.starts_with("aws:principal")
-                || key.starts_with("aws:user")
-                || key.starts_with("aws:sourceidentity")
-                || key.starts_with("aws:federatedprovider")
-                || key.starts_with("sts:")
-                || c.values.iter().any(|v| v.contains("${")))
-        }) && st
-            .resource
+        st.conditions
             .iter()
-            .flat_map(|r| r.patterns.iter())
-            .all(|t| !t.contains("${"))
+            .all(|c| !(asks_who(c) || c.key.to_ascii_lowercase().starts_with("sts:")))
+            && st
+                .resource
+                .iter()
+                .flat_map(|r| r.patterns.iter())
+                .all(|t| !t.contains("${"))
     })
+}
+
+/// Does a condition depend on who makes the request (the requester's name, ARN, id, tags,
+/// source identity or provider, or a policy variable)?
+fn asks_who(c: &overreach_policy::condition::Condition) -> bool {
+    let key = c.key.to_ascii_lowercase();
+    [
+        "aws:principal",
+        "aws:user",
+        "aws:sourceidentity",
+        "aws:federatedprovider",
+    ]
+    .iter()
+    .any(|p| key.starts_with(p))
+        || c.values.iter().any(|v| v.contains("${"))
 }

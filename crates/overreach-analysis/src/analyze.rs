@@ -218,12 +218,7 @@ impl PrincipalView {
     ) -> Option<Holder> {
         let reaching = ctx.reaching();
         let rights = reaching.rights_of(self.idx, entry)?;
-        let node = match entry {
-            crate::condensed::Entry::Rewritten(e) => ctx.graph.graph.edge_endpoints(e)?.1,
-            crate::condensed::Entry::Principal(n)
-            | crate::condensed::Entry::Group(n)
-            | crate::condensed::Entry::Admin(n) => n,
-        };
+        let node = entry.node(ctx.graph)?;
         let conditional = path.iter().any(|&e| {
             ctx.graph.graph[e]
                 .grounds()

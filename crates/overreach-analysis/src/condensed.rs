@@ -52,8 +52,8 @@ pub enum Entry {
 }
 
 impl Entry {
-    /// The node the entry's path ends at.
-    fn node(self, graph: &PermissionGraph) -> Option<NodeIndex> {
+    /// The node the entry's path ends at (a rewrite's target).
+    pub fn node(self, graph: &PermissionGraph) -> Option<NodeIndex> {
         match self {
             Entry::Principal(n) | Entry::Group(n) | Entry::Admin(n) => Some(n),
             Entry::Rewritten(e) => graph.graph.edge_endpoints(e).map(|(_, t)| t),
@@ -216,16 +216,6 @@ impl Condensed {
         self.comp_of[node.index()]
     }
 
-    /// Number of components.
-    pub fn len(&self) -> usize {
-        self.members.len()
-    }
-
-    /// True when there is no component.
-    pub fn is_empty(&self) -> bool {
-        self.members.is_empty()
-    }
-
     /// The shares of what principal `p` (at `start`) reaches, for one question: `tag` names
     /// the question (what `contribution` computes besides the holder's rights, plus the
     /// principal's limits), `contribution` gives a holder's set. Shares are disjoint, in a
@@ -385,10 +375,10 @@ impl Condensed {
         graph: &PermissionGraph,
         start: NodeIndex,
     ) -> Vec<(Entry, CompIdx)> {
-        let mut out: Vec<(Entry, CompIdx)> = self
-            .reachable(start, |_| true)
-            .into_iter()
-            .filter_map(|(n, c)| {
+        let reached = self.reachable(start, |_| true);
+        let mut out: Vec<(Entry, CompIdx)> = reached
+            .iter()
+            .filter_map(|&(n, c)| {
                 let entry = match graph.graph[n] {
                     Node::Principal(_) => Entry::Principal(n),
                     Node::Group(_) => Entry::Group(n),
@@ -398,12 +388,9 @@ impl Condensed {
                 Some((entry, c))
             })
             .collect();
-        let c = self.comp(start);
-        let mut comps: Vec<CompIdx> = vec![c];
-        comps.extend(self.reachable(start, |_| true).iter().map(|&(_, x)| x));
-        comps.dedup();
+        // rewrites leave the principal's own component and every component it reaches
         let mut seen = HashSet::new();
-        for x in comps {
+        for x in std::iter::once(self.comp(start)).chain(reached.iter().map(|&(_, x)| x)) {
             if seen.insert(x) {
                 out.extend(self.rewrites[x].iter().map(|&e| (Entry::Rewritten(e), x)));
             }
@@ -420,23 +407,34 @@ impl Condensed {
         entry: Entry,
         comp: CompIdx,
     ) -> Option<Vec<EdgeIndex>> {
-        let g = &graph.graph;
         let (target, last) = match entry {
-            Entry::Rewritten(e) => (g.edge_endpoints(e)?.0, Some(e)),
+            Entry::Rewritten(e) => (graph.graph.edge_endpoints(e)?.0, Some(e)),
             other => (other.node(graph)?, None),
         };
+        let (mut edges, cur) = self.enter_component(graph, start, comp)?;
+        edges.extend(self.within(graph, cur, target)?);
+        edges.extend(last);
+        Some(edges)
+    }
+
+    /// The edges from `start` into component `comp` (the route over components, and the
+    /// paths inside the components crossed), and the node where they enter it.
+    fn enter_component(
+        &self,
+        graph: &PermissionGraph,
+        start: NodeIndex,
+        comp: CompIdx,
+    ) -> Option<(Vec<EdgeIndex>, NodeIndex)> {
         let route = self.route(graph, self.comp(start), comp)?;
         let mut edges = Vec::new();
         let mut cur = start;
         for e in route {
-            let (u, v) = g.edge_endpoints(e)?;
+            let (u, v) = graph.graph.edge_endpoints(e)?;
             edges.extend(self.within(graph, cur, u)?);
             edges.push(e);
             cur = v;
         }
-        edges.extend(self.within(graph, cur, target)?);
-        edges.extend(last);
-        Some(edges)
+        Some((edges, cur))
     }
 
     /// Like [`Condensed::path`], but for a principal holder, to the nearest member of its
@@ -455,15 +453,7 @@ impl Condensed {
             return self.path(graph, start, entry, comp).map(|p| (entry, p));
         };
         let g = &graph.graph;
-        let route = self.route(graph, self.comp(start), comp)?;
-        let mut edges = Vec::new();
-        let mut cur = start;
-        for e in route {
-            let (u, v) = g.edge_endpoints(e)?;
-            edges.extend(self.within(graph, cur, u)?);
-            edges.push(e);
-            cur = v;
-        }
+        let (mut edges, cur) = self.enter_component(graph, start, comp)?;
         let mut ok = |n: NodeIndex| {
             n != start && matches!(g[n], Node::Principal(_)) && serves(Entry::Principal(n))
         };

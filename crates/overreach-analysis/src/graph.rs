@@ -44,8 +44,8 @@ pub enum Node {
     PathTargets(String),
 }
 
-/// Why an edge of a reach path holds.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Why an edge of a reach path holds (the default: nothing to show, e.g. a hop into a hub).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Grounds {
     /// The edge holds only if conditions hold (their keys).
     pub condition_keys: Vec<String>,
@@ -56,6 +56,24 @@ pub struct Grounds {
 }
 
 impl Grounds {
+    /// The grounds of an allowing decision (conditional: with its missing keys); `None` when
+    /// the decision denies.
+    pub fn of(d: overreach_policy::eval::Decision) -> Option<Grounds> {
+        match d.outcome {
+            Outcome::Allowed => Some(Grounds {
+                condition_keys: Vec::new(),
+                statements: d.statements,
+                inconclusive: None,
+            }),
+            Outcome::Conditional => Some(Grounds {
+                condition_keys: d.missing_keys,
+                statements: d.statements,
+                inconclusive: None,
+            }),
+            _ => None,
+        }
+    }
+
     /// True when the edge holds only under conditions or assumptions.
     pub fn is_conditional(&self) -> bool {
         !self.condition_keys.is_empty() || self.inconclusive.is_some()
@@ -363,27 +381,8 @@ impl PermissionGraph {
                 if p == ri {
                     continue;
                 }
-                let Some(d) = decide(
-                    account,
-                    p,
-                    "sts:AssumeRole",
-                    &role.arn,
-                    Some((trust, ResourcePolicyKind::Trust)),
-                ) else {
+                let Some(grounds) = assume_grounds(account, p, role, trust) else {
                     continue;
-                };
-                let grounds = match d.outcome {
-                    Outcome::Allowed => Grounds {
-                        condition_keys: Vec::new(),
-                        statements: d.statements,
-                        inconclusive: None,
-                    },
-                    Outcome::Conditional => Grounds {
-                        condition_keys: d.missing_keys,
-                        statements: d.statements,
-                        inconclusive: None,
-                    },
-                    _ => continue,
                 };
                 let from = self.node(Node::Principal(p));
                 self.graph.add_edge(
@@ -407,11 +406,7 @@ impl PermissionGraph {
                     *hub,
                     Edge::CanAssume {
                         action: "sts:AssumeRole".into(),
-                        grounds: Grounds {
-                            condition_keys: Vec::new(),
-                            statements: Vec::new(),
-                            inconclusive: None,
-                        },
+                        grounds: Grounds::default(),
                     },
                 );
             }
@@ -565,17 +560,5 @@ fn assume_grounds(
         &role.arn,
         Some((trust, ResourcePolicyKind::Trust)),
     )?;
-    match d.outcome {
-        Outcome::Allowed => Some(Grounds {
-            condition_keys: Vec::new(),
-            statements: d.statements,
-            inconclusive: None,
-        }),
-        Outcome::Conditional => Some(Grounds {
-            condition_keys: d.missing_keys,
-            statements: d.statements,
-            inconclusive: None,
-        }),
-        _ => None,
-    }
+    Grounds::of(d)
 }

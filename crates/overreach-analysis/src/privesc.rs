@@ -329,7 +329,7 @@ pub fn add_escalation_edges(
                                     )
                                 } else {
                                     (
-                                        plain(),
+                                        Grounds::default(),
                                         found
                                             .iter()
                                             .map(|(n, g)| (n.clone(), Some(g.clone())))
@@ -351,7 +351,7 @@ pub fn add_escalation_edges(
                                             to,
                                             Edge::Escalation {
                                                 path: path.id.clone(),
-                                                grounds: grounds.clone().unwrap_or_else(plain),
+                                                grounds: grounds.clone().unwrap_or_default(),
                                             },
                                         );
                                     }
@@ -400,11 +400,7 @@ fn add_hub(
     service_roles: Option<&[(PrincipalIdx, Grounds)]>,
 ) -> petgraph::graph::NodeIndex {
     let hub = graph.node(Node::PathTargets(path.id.clone()));
-    let plain = Grounds {
-        condition_keys: Vec::new(),
-        statements: Vec::new(),
-        inconclusive: None,
-    };
+    let plain = Grounds::default();
     let targets: Vec<(Node, Grounds)> = match path.target.kind {
         TargetKind::Own => Vec::new(),
         TargetKind::Role => {
@@ -644,27 +640,5 @@ fn trusts_service(account: &Account, r: PrincipalIdx, service: &str) -> Option<G
         resource: Some((trust, ResourcePolicyKind::Trust)),
         ..PolicySet::default()
     };
-    let d = evaluate(&request, &set);
-    match d.outcome {
-        Outcome::Allowed => Some(Grounds {
-            condition_keys: Vec::new(),
-            statements: d.statements,
-            inconclusive: None,
-        }),
-        Outcome::Conditional => Some(Grounds {
-            condition_keys: d.missing_keys,
-            statements: d.statements,
-            inconclusive: None,
-        }),
-        _ => None,
-    }
-}
-
-/// Grounds with nothing to show (a hop that only links to a hub, or out of it).
-fn plain() -> Grounds {
-    Grounds {
-        condition_keys: Vec::new(),
-        statements: Vec::new(),
-        inconclusive: None,
-    }
+    Grounds::of(evaluate(&request, &set))
 }

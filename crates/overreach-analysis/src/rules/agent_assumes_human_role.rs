@@ -11,7 +11,9 @@
 //! Each assume hop is decided again in an agent's request context (no MFA: a role session
 //! made without MFA carries `aws:MultiFactorAuthPresent = false`, access keys carry no MFA key);
 //! a hop only a human with MFA can take does not count. One finding per agent names the human
-//! roles it reaches (the nearest first) and shows the path to the nearest.
+//! roles it reaches (nearest components first) and shows the path to the first. At most 25
+//! reachable human principals are decided one by one; the message says how many more are
+//! reachable and were not checked.
 //!
 //! Fix: narrow the agent's `sts:AssumeRole` resources, or make the human role's trust policy
 //! name its human principals (or require `aws:MultiFactorAuthPresent`).

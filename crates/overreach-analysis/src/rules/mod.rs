@@ -118,17 +118,10 @@ pub(crate) fn attribute_beyond(
         ctx.account.is_service_linked(view.idx)
     );
     let reaching = ctx.reaching();
+    // a reached holder's contribution depends on its rights only (and the question's tag)
     let mut ask = |rights: &Arc<overreach_policy::summary::EffectiveSummary>,
-                   entry: &crate::condensed::Entry| {
-        let holder = Holder {
-            label: String::new(),
-            node: Some(start),
-            conditional: false,
-            rights: Arc::clone(rights),
-            path: None,
-        };
-        let _ = entry;
-        contribution(&holder)
+                   _: &crate::condensed::Entry| {
+        contribution(&asked(start, Arc::clone(rights)))
     };
     let shares = ctx
         .condensed
@@ -141,16 +134,9 @@ pub(crate) fn attribute_beyond(
         }
         // any member contributing at least this share may stand for the holder: the nearest
         let mut serves = |entry: crate::condensed::Entry| {
-            reaching.rights_of(view.idx, entry).is_some_and(|rights| {
-                let holder = Holder {
-                    label: String::new(),
-                    node: Some(start),
-                    conditional: false,
-                    rights,
-                    path: None,
-                };
-                set.is_subset(&contribution(&holder))
-            })
+            reaching
+                .rights_of(view.idx, entry)
+                .is_some_and(|rights| set.is_subset(&contribution(&asked(start, rights))))
         };
         let Some((entry, path)) =
             ctx.condensed
@@ -163,6 +149,21 @@ pub(crate) fn attribute_beyond(
         }
     }
     out
+}
+
+/// A reached holder as a contribution sees it: its rights (label and path come later, for the
+/// holders a finding shows).
+fn asked(
+    node: petgraph::graph::NodeIndex,
+    rights: Arc<overreach_policy::summary::EffectiveSummary>,
+) -> Holder {
+    Holder {
+        label: String::new(),
+        node: Some(node),
+        conditional: false,
+        rights,
+        path: None,
+    }
 }
 
 /// A holder's share as evidence groups by service and access level, each action with the

@@ -6,6 +6,9 @@
 //!
 //! Example: `{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}`.
 //!
+//! One finding per open statement, identified by its `Sid` (else its conditions), not its
+//! position: reordering the trust policy keeps the finding's id.
+//!
 //! Fix: name the accounts or principals that may assume the role; at the least add an
 //! `aws:PrincipalOrgID` or `sts:ExternalId` condition.
 

@@ -400,21 +400,12 @@ fn groups(catalog: &Catalog, actions: &[(u32, &Grant)], side: &Analysed) -> Vec<
 
 /// Where a statement is written: the statement itself, else (an AWS managed policy, whose
 /// text is not in the input) the attachment of its policy to the holder.
-pub fn statement_location(set: &IacSet, st: &StatementRef, holder: &str) -> Option<Location> {
-    set.locations
-        .statement(&st.policy, st.index)
-        .cloned()
-        .or_else(|| {
-            set.locations
-                .attachments
-                .get(&(holder.to_string(), st.policy.clone()))
-                .cloned()
-        })
-        .or_else(|| {
-            // an inline policy id is `OWNER#inline/NAME`: fall back to the owner's resource
-            let owner = st.policy.split('#').next().unwrap_or(&st.policy);
-            set.locations.principals.get(owner).cloned()
-        })
+fn statement_location(set: &IacSet, st: &StatementRef, holder: &str) -> Option<Location> {
+    statement_location_strict(set, st, holder, holder).or_else(|| {
+        // an inline policy id is `OWNER#inline/NAME`: fall back to the owner's resource
+        let owner = st.policy.split('#').next().unwrap_or(&st.policy);
+        set.locations.principals.get(owner).cloned()
+    })
 }
 
 /// Findings introduced (new ids, or same id with more excess or a higher severity) and
