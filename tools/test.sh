@@ -7,23 +7,35 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*" >&2; }
 
 step "setting up test dependencies"
-if ! command -v moto_server >/dev/null 2>&1; then
-    # a real IAM API on loopback for the fetcher's tests
-    python3 -m pip install --quiet 'moto[server]>=5.1,<6'
-fi
-if ! command -v cfn-lint >/dev/null 2>&1; then
-    # CloudFormation's linter accepts every template fixture of the check (tests/check_cases.rs)
-    python3 -m pip install --quiet 'cfn-lint==1.51.0'
-fi
-if ! cargo deny --version >/dev/null 2>&1; then
-    cargo install --locked --quiet cargo-deny@0.20.2
-fi
-if [ ! -x /usr/bin/chromium ]; then
-    # Debian's headless Chromium renders the HTML report in tests/html_report.rs
+need_apt=()
+# `overreach check` reads git revisions; its tests make repositories
+command -v git >/dev/null 2>&1 || need_apt+=(git)
+python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
+# Debian's headless Chromium renders the HTML report in tests/html_report.rs
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+if [ ${#need_apt[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+# Debian and Ubuntu mark the system Python as externally managed: retry with their escape;
+# a user install puts its commands in ~/.local/bin
+export PATH="$HOME/.local/bin:$PATH"
+pip_install() {
+    python3 -m pip install --quiet "$@" 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages "$@"
+}
+if ! command -v moto_server >/dev/null 2>&1; then
+    # a real IAM API on loopback for the fetcher's tests
+    pip_install 'moto[server]>=5.1,<6'
+fi
+if ! command -v cfn-lint >/dev/null 2>&1; then
+    # CloudFormation's linter accepts every template fixture of the check (tests/check_cases.rs)
+    pip_install 'cfn-lint==1.51.0'
+fi
+if ! cargo deny --version >/dev/null 2>&1; then
+    cargo install --locked --quiet cargo-deny@0.20.2
 fi
 
 step "cargo fmt --check"
