@@ -87,38 +87,45 @@ pub struct Memo {
     tag_keys: std::sync::OnceLock<std::collections::BTreeSet<String>>,
 }
 
+/// The tag keys (lowercase) the conditions and resources of `policies` ask about as
+/// `aws:PrincipalTag/KEY`.
+fn tag_keys_asked<'a>(
+    policies: impl Iterator<Item = &'a crate::account::PolicyEntry>,
+) -> std::collections::BTreeSet<String> {
+    let mut keys = std::collections::BTreeSet::new();
+    let mut scan = |text: &str| {
+        let lower = text.to_ascii_lowercase();
+        let mut rest = lower.as_str();
+        while let Some(at) = rest.find("aws:principaltag/") {
+            let tail = &rest[at + "aws:principaltag/".len()..];
+            let end = tail
+                .find(|c: char| c == '}' || c == ',' || c == '"' || c.is_whitespace())
+                .unwrap_or(tail.len());
+            keys.insert(tail[..end].to_string());
+            rest = &tail[end..];
+        }
+    };
+    for p in policies.filter_map(|p| p.policy.as_ref()) {
+        for st in &p.policy.statements {
+            for c in &st.conditions {
+                scan(&c.key);
+                c.values.iter().for_each(|v| scan(v));
+            }
+            st.resource
+                .iter()
+                .flat_map(|r| r.patterns.iter())
+                .for_each(|t| scan(t));
+        }
+    }
+    keys
+}
+
 impl Memo {
     /// The tag keys (lowercase) that some condition of the account asks about as
     /// `aws:PrincipalTag/KEY` (or through a policy variable naming it).
     pub fn principal_tag_keys(&self, account: &Account) -> &std::collections::BTreeSet<String> {
-        self.tag_keys.get_or_init(|| {
-            let mut keys = std::collections::BTreeSet::new();
-            let mut scan = |text: &str| {
-                let lower = text.to_ascii_lowercase();
-                let mut rest = lower.as_str();
-                while let Some(at) = rest.find("aws:principaltag/") {
-                    let tail = &rest[at + "aws:principaltag/".len()..];
-                    let end = tail
-                        .find(|c: char| c == '}' || c == ',' || c == '"' || c.is_whitespace())
-                        .unwrap_or(tail.len());
-                    keys.insert(tail[..end].to_string());
-                    rest = &tail[end..];
-                }
-            };
-            for p in account.policies.iter().filter_map(|p| p.policy.as_ref()) {
-                for st in &p.policy.statements {
-                    for c in &st.conditions {
-                        scan(&c.key);
-                        c.values.iter().for_each(|v| scan(v));
-                    }
-                    st.resource
-                        .iter()
-                        .flat_map(|r| r.patterns.iter())
-                        .for_each(|t| scan(t));
-                }
-            }
-            keys
-        })
+        self.tag_keys
+            .get_or_init(|| tag_keys_asked(account.policies.iter()))
     }
 
     /// The set for `holder` and `tag`, computed by `f` the first time.

@@ -72,6 +72,9 @@ pub struct Share {
     pub set: ActionSet,
     /// Components crossed to reach it (nearer holders are asked first).
     pub depth: usize,
+    /// How many actions the holder's rights name (broader holders are asked first within
+    /// a component).
+    pub breadth: usize,
 }
 
 /// The graph's components and the answers worked out so far.
@@ -85,6 +88,10 @@ pub struct Condensed {
     cyclic: Vec<bool>,
     /// Rewriting escalation edges leaving each component.
     rewrites: Vec<Vec<EdgeIndex>>,
+    /// Holders whose rights depend on who reaches them (groups and account admin, under the
+    /// principal's limits), with the distance of every component to them (`u32::MAX`: not
+    /// reached).
+    personal: Vec<(Entry, Vec<u32>)>,
     /// Breadth-first trees towards a target inside a large component, by target.
     trees: Mutex<HashMap<NodeIndex, Arc<HashMap<NodeIndex, EdgeIndex>>>>,
     answers: Mutex<Answers>,
@@ -200,12 +207,14 @@ impl Condensed {
             list.sort_by_key(|&(e, t)| (std::cmp::Reverse(e), t));
             succ[c] = list;
         }
+        let personal = personal_distances(graph, &comp_of, &members, &succ, &cyclic);
         Condensed {
             comp_of,
             members,
             succ,
             cyclic,
             rewrites,
+            personal,
             trees: Mutex::new(HashMap::new()),
             answers: Mutex::new(HashMap::new()),
         }
@@ -217,9 +226,14 @@ impl Condensed {
     }
 
     /// The shares of what principal `p` (at `start`) reaches, for one question: `tag` names
-    /// the question (what `contribution` computes besides the holder's rights, plus the
-    /// principal's limits), `contribution` gives a holder's set. Shares are disjoint, in a
-    /// fixed order (the principal's own component first, then downstream).
+    /// the question (what `contribution` computes besides the holder's rights),
+    /// `contribution` gives a holder's set. Shares are disjoint, nearest first (the
+    /// principal's own component, then downstream), broadest first within a component.
+    ///
+    /// Principals and rewrites give every principal that reaches them the same rights: their
+    /// shares are worked out once per (component, question). Groups and account admin give
+    /// rights under the reaching principal's limits: they are asked per principal and merged
+    /// in at their distance.
     pub fn shares(
         &self,
         ctx: &Reaching<'_>,
@@ -227,38 +241,90 @@ impl Condensed {
         start: NodeIndex,
         tag: &str,
         contribution: &mut dyn FnMut(&Arc<EffectiveSummary>, &Entry) -> Arc<ActionSet>,
-    ) -> Vec<Share> {
+    ) -> Arc<Vec<Share>> {
         let c = self.comp(start);
-        if self.cyclic[c] {
-            return self.answer(ctx, p, c, tag, contribution).as_ref().clone();
+        let common = if self.cyclic[c] {
+            self.answer(ctx, c, tag, contribution)
+        } else {
+            // a principal outside any cycle does not reach itself: its rewrites, then
+            // downstream
+            let mut covered = ActionSet::empty(ctx.universe);
+            let mut out = Vec::new();
+            for &e in &self.rewrites[c] {
+                let entry = Entry::Rewritten(e);
+                if let Some(rights) = ctx.rights_of(p, entry) {
+                    let breadth = breadth(&rights);
+                    push(
+                        &mut out,
+                        &mut covered,
+                        (entry, c, 0, breadth),
+                        &contribution(&rights, &entry),
+                    );
+                }
+            }
+            let answers: Vec<Arc<Vec<Share>>> = self.succ[c]
+                .iter()
+                .map(|&(_, s)| self.answer(ctx, s, tag, contribution))
+                .collect();
+            merge_nearest(&mut out, &mut covered, &answers);
+            Arc::new(out)
+        };
+        let mut personal: Vec<(usize, usize, Entry, CompIdx, Arc<ActionSet>)> = Vec::new();
+        for (entry, dist) in &self.personal {
+            let depth = dist[c];
+            if depth == u32::MAX || entry.node(ctx.graph) == Some(start) {
+                continue;
+            }
+            let Some(rights) = ctx.rights_of(p, *entry) else {
+                continue;
+            };
+            let Some(node) = entry.node(ctx.graph) else {
+                continue;
+            };
+            let set = contribution(&rights, entry);
+            personal.push((
+                depth as usize,
+                breadth(&rights),
+                *entry,
+                self.comp(node),
+                set,
+            ));
         }
-        // a principal outside any cycle does not reach itself: its rewrites, then downstream
+        if personal.is_empty() {
+            return common;
+        }
+        personal.sort_by_key(|&(depth, breadth, ..)| (depth, std::cmp::Reverse(breadth)));
+        // each personal holder goes before the first common share that is farther, or as
+        // near and narrower; common shares are disjoint, so pushing them again after it
+        // leaves what it does not already give
         let mut covered = ActionSet::empty(ctx.universe);
         let mut out = Vec::new();
-        for &e in &self.rewrites[c] {
-            let entry = Entry::Rewritten(e);
-            if let Some(rights) = ctx.rights_of(p, entry) {
-                push(
-                    &mut out,
-                    &mut covered,
-                    (entry, c, 0),
-                    &contribution(&rights, &entry),
-                );
+        let mut mine = personal.into_iter().peekable();
+        for sh in common.iter() {
+            while let Some((depth, breadth, ..)) = mine.peek()
+                && (*depth, std::cmp::Reverse(*breadth)) < (sh.depth, std::cmp::Reverse(sh.breadth))
+            {
+                if let Some((depth, breadth, entry, comp, set)) = mine.next() {
+                    push(&mut out, &mut covered, (entry, comp, depth, breadth), &set);
+                }
             }
+            push(
+                &mut out,
+                &mut covered,
+                (sh.entry, sh.comp, sh.depth, sh.breadth),
+                &sh.set,
+            );
         }
-        let answers: Vec<Arc<Vec<Share>>> = self.succ[c]
-            .iter()
-            .map(|&(_, s)| self.answer(ctx, p, s, tag, contribution))
-            .collect();
-        merge_nearest(&mut out, &mut covered, &answers);
-        out
+        for (depth, breadth, entry, comp, set) in mine {
+            push(&mut out, &mut covered, (entry, comp, depth, breadth), &set);
+        }
+        Arc::new(out)
     }
 
     /// The answer for every principal of component `c` (memoised, successors first).
     fn answer(
         &self,
         ctx: &Reaching<'_>,
-        p: PrincipalIdx,
         c: CompIdx,
         tag: &str,
         contribution: &mut dyn FnMut(&Arc<EffectiveSummary>, &Entry) -> Arc<ActionSet>,
@@ -294,28 +360,17 @@ impl Condensed {
             // holders are asked first, so the evidence names few holders, the strongest
             let mut entries: Vec<(usize, Entry, Arc<EffectiveSummary>)> = self.members[x]
                 .iter()
-                .filter_map(|&node| {
-                    let entry = match ctx.graph.graph[node] {
-                        Node::Principal(_) => Entry::Principal(node),
-                        Node::Group(_) => Entry::Group(node),
-                        Node::AccountAdmin => Entry::Admin(node),
-                        _ => return None,
-                    };
-                    ctx.rights_of(p, entry)
-                        .map(|r| (r.allowed.len() + r.conditional.len(), entry, r))
-                })
-                .chain(self.rewrites[x].iter().filter_map(|&e| {
-                    let entry = Entry::Rewritten(e);
-                    ctx.rights_of(p, entry)
-                        .map(|r| (r.allowed.len() + r.conditional.len(), entry, r))
-                }))
+                .filter(|&&node| matches!(ctx.graph.graph[node], Node::Principal(_)))
+                .map(|&node| Entry::Principal(node))
+                .chain(self.rewrites[x].iter().map(|&e| Entry::Rewritten(e)))
+                .filter_map(|entry| ctx.common_rights(entry).map(|r| (breadth(&r), entry, r)))
                 .collect();
             entries.sort_by_key(|(breadth, _, _)| std::cmp::Reverse(*breadth));
-            for (_, entry, rights) in entries {
+            for (breadth, entry, rights) in entries {
                 push(
                     &mut out,
                     &mut covered,
-                    (entry, x, 0),
+                    (entry, x, 0, breadth),
                     &contribution(&rights, &entry),
                 );
             }
@@ -681,7 +736,12 @@ fn merge_nearest(out: &mut Vec<Share>, covered: &mut ActionSet, answers: &[Arc<V
         .collect();
     all.sort_by_key(|&(depth, i, _)| (depth, i));
     for (depth, _, sh) in all {
-        push(out, covered, (sh.entry, sh.comp, depth + 1), &sh.set);
+        push(
+            out,
+            covered,
+            (sh.entry, sh.comp, depth + 1, sh.breadth),
+            &sh.set,
+        );
     }
 }
 
@@ -689,7 +749,7 @@ fn merge_nearest(out: &mut Vec<Share>, covered: &mut ActionSet, answers: &[Arc<V
 fn push(
     out: &mut Vec<Share>,
     covered: &mut ActionSet,
-    (entry, comp, depth): (Entry, CompIdx, usize),
+    (entry, comp, depth, breadth): (Entry, CompIdx, usize, usize),
     set: &ActionSet,
 ) {
     if set.is_subset(covered) {
@@ -705,6 +765,7 @@ fn push(
         comp,
         set: share,
         depth,
+        breadth,
     });
 }
 
@@ -722,6 +783,15 @@ pub struct Reaching<'a> {
 }
 
 impl Reaching<'_> {
+    /// The rights a principal or a rewrite gives whoever reaches it (`None` for groups and
+    /// account admin, whose rights depend on the principal's limits).
+    pub fn common_rights(&self, entry: Entry) -> Option<Arc<EffectiveSummary>> {
+        match entry {
+            Entry::Principal(_) | Entry::Rewritten(_) => self.rights_of(0, entry),
+            Entry::Group(_) | Entry::Admin(_) => None,
+        }
+    }
+
     /// The rights an entry gives principal `p` (groups and admin under `p`'s limits).
     pub fn rights_of(&self, p: PrincipalIdx, entry: Entry) -> Option<Arc<EffectiveSummary>> {
         let account = self.account;
@@ -744,4 +814,59 @@ impl Reaching<'_> {
             Entry::Admin(_) => Some(self.rights.admin_under_limits(account, p)),
         }
     }
+}
+
+/// How many actions a holder's rights name.
+fn breadth(rights: &EffectiveSummary) -> usize {
+    rights.allowed.len() + rights.conditional.len()
+}
+
+/// Every group and account-admin node with the distance of every component to it (components
+/// crossed; 0 inside its own component when that holds a cycle), by a breadth-first search
+/// backwards over the condensation.
+fn personal_distances(
+    graph: &PermissionGraph,
+    comp_of: &[CompIdx],
+    members: &[Vec<NodeIndex>],
+    succ: &[Vec<(EdgeIndex, CompIdx)>],
+    cyclic: &[bool],
+) -> Vec<(Entry, Vec<u32>)> {
+    let mut pred: Vec<Vec<CompIdx>> = vec![Vec::new(); members.len()];
+    for (c, list) in succ.iter().enumerate() {
+        for &(_, t) in list {
+            pred[t].push(c);
+        }
+    }
+    let mut out = Vec::new();
+    for node in graph.graph.node_indices() {
+        let entry = match graph.graph[node] {
+            Node::Group(_) => Entry::Group(node),
+            Node::AccountAdmin => Entry::Admin(node),
+            _ => continue,
+        };
+        let home = comp_of[node.index()];
+        let mut dist = vec![u32::MAX; members.len()];
+        let mut queue = VecDeque::new();
+        if cyclic[home] {
+            dist[home] = 0;
+        }
+        for &q in &pred[home] {
+            if dist[q] == u32::MAX {
+                dist[q] = 1;
+                queue.push_back(q);
+            }
+        }
+        while let Some(x) = queue.pop_front() {
+            for &q in &pred[x] {
+                if dist[q] == u32::MAX {
+                    dist[q] = dist[x] + 1;
+                    queue.push_back(q);
+                }
+            }
+        }
+        if dist.iter().any(|&d| d != u32::MAX) {
+            out.push((entry, dist));
+        }
+    }
+    out
 }

@@ -150,52 +150,6 @@ pub const MAX_ACTIONS_LISTED: usize = 10;
 /// At most this many excess groups are kept per finding (the most severe, then the largest).
 pub const MAX_GROUPS_LISTED: usize = 20;
 
-impl Finding {
-    /// Keeps the [`MAX_GROUPS_LISTED`] most severe excess groups (permissions management,
-    /// write, tagging, read, list; then core services; then by size) and counts the rest.
-    pub fn set_excess(&mut self, mut groups: Vec<ExcessGroup>) {
-        let rank = |level: &str| match level {
-            "Permissions management" => 0,
-            "Write (destructive)" | "Write" => 1,
-            "Tagging" => 2,
-            "Read" => 3,
-            _ => 4,
-        };
-        // within a level, the services that hold identities, infrastructure and data first
-        const CORE: [&str; 14] = [
-            "iam",
-            "sts",
-            "organizations",
-            "cloudformation",
-            "ec2",
-            "rds",
-            "s3",
-            "dynamodb",
-            "lambda",
-            "eks",
-            "ecs",
-            "kms",
-            "secretsmanager",
-            "route53",
-        ];
-        let core = |service: &str| {
-            CORE.iter()
-                .position(|c| *c == service)
-                .unwrap_or(CORE.len())
-        };
-        groups.sort_by(|a, b| {
-            rank(&a.access_level)
-                .cmp(&rank(&b.access_level))
-                .then(core(&a.service).cmp(&core(&b.service)))
-                .then(b.count.cmp(&a.count))
-                .then(a.service.cmp(&b.service))
-        });
-        self.excess_omitted = groups.len().saturating_sub(MAX_GROUPS_LISTED);
-        groups.truncate(MAX_GROUPS_LISTED);
-        self.excess = groups;
-    }
-}
-
 /// A finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {

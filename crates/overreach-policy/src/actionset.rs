@@ -148,6 +148,46 @@ impl ActionSet {
         }
     }
 
+    /// Calls `f` with every catalogue id in the set, ascending (no allocation).
+    pub fn for_each(&self, f: impl FnMut(ActionId)) {
+        self.for_each_in(0..self.universe as ActionId, f);
+    }
+
+    /// Calls `f` with every catalogue id of the set within `range`, ascending.
+    pub fn for_each_in(&self, range: std::ops::Range<ActionId>, mut f: impl FnMut(ActionId)) {
+        match &self.repr {
+            Repr::Sparse(v) => {
+                let from = v.partition_point(|&i| i < range.start);
+                v[from..]
+                    .iter()
+                    .take_while(|&&i| i < range.end)
+                    .for_each(|&i| f(i));
+            }
+            Repr::Dense(w) => {
+                let (start, end) = (
+                    range.start as usize,
+                    (range.end as usize).min(self.universe),
+                );
+                if start >= end {
+                    return;
+                }
+                for wi in start / WORD..end.div_ceil(WORD) {
+                    let mut bits = w[wi];
+                    while bits != 0 {
+                        let i = wi * WORD + bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        if i >= end {
+                            return;
+                        }
+                        if i >= start {
+                            f(i as ActionId);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Union.
     pub fn union(&self, other: &ActionSet) -> ActionSet {
         let mut out = self.clone();
@@ -514,6 +554,29 @@ mod tests {
         let iam = e.pattern("iam:*");
         assert_eq!(not_iam.union(&iam).len(), c.len());
         assert!(not_iam.intersection(&iam).is_empty());
+    }
+
+    #[test]
+    fn ranged_iteration_matches_ids_in_both_forms() {
+        let sparse = ActionSet::from_ids(300, [3, 64, 65, 130, 299]);
+        let dense = ActionSet::from_ids(300, (0..300).filter(|i| i % 7 == 0 || *i == 65));
+        assert!(matches!(sparse.repr, Repr::Sparse(_)));
+        assert!(matches!(dense.repr, Repr::Dense(_)));
+        for set in [&sparse, &dense] {
+            let mut all = Vec::new();
+            set.for_each(|i| all.push(i));
+            assert_eq!(all, set.ids());
+            for range in [0..300, 64..131, 4..7, 299..300, 400..500, 130..130] {
+                let mut part = Vec::new();
+                set.for_each_in(range.clone(), |i| part.push(i));
+                let want: Vec<ActionId> = set
+                    .ids()
+                    .into_iter()
+                    .filter(|i| range.contains(i))
+                    .collect();
+                assert_eq!(part, want, "{range:?}");
+            }
+        }
     }
 
     #[test]

@@ -10,6 +10,10 @@
 //! `aws:MultiFactorAuthPresent = false`, long-term access keys carry no MFA key), every other
 //! key unknown — or when every condition it has is on a tag key (`aws:ResourceTag/*`,
 //! `aws:RequestTag/*`, `aws:TagKeys`), which scopes the call to resources a human tagged.
+//! The request context is that of whoever makes the call: the agent itself for its own
+//! policies and for groups it can join; for a role it can assume (or a principal it can take
+//! over) that principal, whose tags are the `aws:PrincipalTag` values of its sessions. Session
+//! tags the agent could pass with `sts:TagSession` are not modelled.
 //! Service-linked roles are skipped: AWS owns their policies.
 //!
 //! Why it matters: an agent that decides to "delete and recreate the environment" can do it
@@ -23,7 +27,7 @@
 
 use overreach_policy::{AccessLevel, ActionSet, Catalog};
 
-use super::{RuleInfo, attribute, groups_for, start};
+use super::{RuleInfo, attribute, evidence, start};
 use crate::analyze::{Context, Holder, PrincipalView};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::kind::PrincipalKind;
@@ -111,37 +115,42 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         return;
     }
     let destructive = destructive_set(ctx.catalog);
-    // the agent acts as itself, or as a role session it reached (made without MFA)
-    let own_ctx = crate::access::agent_context(ctx.account, view.idx, false);
-    let session_ctx = crate::access::agent_context(ctx.account, view.idx, true);
-    let context_of = |holder: &Holder| {
-        if holder.node.is_none() {
-            &own_ctx
-        } else {
-            &session_ctx
-        }
-    };
-    // guards are judged in the agent's context, which depends on its kind and on the tags
-    // that conditions of the account ask about (`aws:PrincipalTag/KEY`) only
-    let me = &ctx.account.principals[view.idx];
+    // guards are judged in the context of whoever makes the request: the agent itself (its
+    // own policies, a group it joins), or the principal it acts as (a role session, a user
+    // it took over). A context depends on the principal's kind and on the tags that
+    // conditions of the account ask about (`aws:PrincipalTag/KEY`) only.
     let asked = ctx.memo.principal_tag_keys(ctx.account);
-    let relevant: Vec<&(String, String)> = me
-        .tags
-        .iter()
-        .filter(|(k, _)| asked.contains(&k.to_ascii_lowercase()))
-        .collect();
-    let tags = format!("{:?}:{relevant:?}", me.kind);
-    let question = format!("destructive:{tags}");
-    let shares = attribute(ctx, view, &question, |holder| {
-        let agent = context_of(holder);
-        let tag = format!("destructive:{}:{tags}", holder.node.is_none());
+    let features = |q: usize, keys: &std::collections::BTreeSet<String>| {
+        let who = &ctx.account.principals[q];
+        let relevant: Vec<&(String, String)> = who
+            .tags
+            .iter()
+            .filter(|(k, _)| keys.contains(&k.to_ascii_lowercase()))
+            .collect();
+        format!("{:?}:{relevant:?}", who.kind)
+    };
+    let actor = |holder: &Holder| match holder.node.map(|n| &ctx.graph.graph[n]) {
+        Some(crate::graph::Node::Principal(q)) => *q,
+        _ => view.idx,
+    };
+    let contexts = std::cell::RefCell::new(std::collections::HashMap::new());
+    let guarded_for = |holder: &Holder, g: &overreach_policy::summary::Grant| {
+        let q = actor(holder);
+        let mut cache = contexts.borrow_mut();
+        let agent = cache
+            .entry(q)
+            .or_insert_with(|| crate::access::agent_context(ctx.account, q, false));
+        guarded(ctx, &g.statement, agent)
+    };
+    let shares = attribute(ctx, view, "destructive", |holder| {
+        let tag = format!("destructive:{}", features(actor(holder), asked));
         ctx.memo.get(holder, &tag, || {
             let mut set = ActionSet::empty(ctx.catalog.len());
             for grant in holder
                 .rights
                 .grants
                 .iter()
-                .filter(|g| !guarded(ctx, &g.statement, agent))
+                .filter(|g| !guarded_for(holder, g))
             {
                 set.union_with(
                     &grant
@@ -156,23 +165,14 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     if shares.is_empty() {
         return;
     }
-    let mut groups = Vec::new();
     let mut total = 0;
-    for (holder, share) in &shares {
+    let mut all = ActionSet::empty(ctx.catalog.len());
+    for (_, share) in &shares {
         total += share.len();
-        let agent = context_of(holder);
-        groups.extend(groups_for(
-            ctx,
-            view,
-            holder,
-            share,
-            Some("Write (destructive)"),
-            |g| guarded(ctx, &g.statement, agent),
-        ));
+        all.union_with(share);
     }
-    let unguarded_certain = groups
-        .iter()
-        .any(|g| g.actions.iter().any(|a| !a.conditional));
+    let evidence = evidence(ctx, view, &shares, Some("Write (destructive)"), guarded_for);
+    let unguarded_certain = evidence.any_certain();
     let mut f = start(ctx, view, RULE.id, "");
     f.severity = if total >= 50 {
         Severity::Critical
@@ -184,22 +184,26 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     } else {
         Confidence::Medium
     };
-    let listed: Vec<&str> = groups
+    // the best-known destructive calls first, then what the evidence lists
+    let mut examples: Vec<String> = NOTABLE
         .iter()
-        .flat_map(|g| g.actions.iter().map(|a| a.action.as_str()))
+        .filter(|n| ctx.catalog.lookup(n).is_some_and(|id| all.contains(id)))
+        .map(|n| n.to_string())
         .collect();
-    let mut examples: Vec<&str> = NOTABLE
-        .iter()
-        .copied()
-        .filter(|n| listed.contains(n))
-        .collect();
-    examples.extend(listed.iter().copied().filter(|a| !NOTABLE.contains(a)));
+    for g in &evidence.groups {
+        for a in &g.actions {
+            if examples.len() < 3 && !examples.contains(&a.action) {
+                examples.push(a.action.clone());
+            }
+        }
+    }
     examples.truncate(3);
     f.message = format!(
         "agent can run {total} destructive actions without an MFA or tag guard (e.g. {})",
         examples.join(", ")
     );
-    f.set_excess(groups);
+    f.excess = evidence.groups;
+    f.excess_omitted = evidence.omitted;
     out.push(f);
 }
 

@@ -13,7 +13,7 @@
 
 use overreach_policy::ActionSet;
 
-use super::{RuleInfo, attribute, describe_excess, excess_severity, groups_for, start};
+use super::{RuleInfo, attribute, describe_excess, evidence, excess_severity, start};
 use crate::analyze::{Context, Holder, PrincipalView};
 use crate::finding::{Confidence, Finding, Severity};
 
@@ -51,20 +51,18 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         return;
     }
     let mut excess = ActionSet::empty(ctx.catalog.len());
-    let mut groups = Vec::new();
-    for (holder, share) in &shares {
+    for (_, share) in &shares {
         excess.union_with(share);
-        groups.extend(groups_for(ctx, view, holder, share, None, |_| false));
     }
+    let evidence = evidence(ctx, view, &shares, None, |_, _| false);
     let mut f = start(ctx, view, RULE.id, "");
-    f.severity = excess_severity(&groups);
-    let any_certain = groups
-        .iter()
-        .any(|g| g.actions.iter().any(|a| !a.conditional));
+    f.severity = excess_severity(ctx.catalog, &evidence);
+    let any_certain = evidence.any_certain();
     // only reached through paths that need a resource IAM data cannot show: low
-    let only_inconclusive_paths = groups
+    let only_inconclusive_paths = evidence
+        .vias
         .iter()
-        .all(|g| g.via.iter().any(|h| h.inconclusive.is_some()));
+        .all(|via| via.iter().any(|h| h.inconclusive.is_some()));
     f.confidence = if !ctx.account.principals[view.idx].inconclusive.is_empty()
         || (!any_certain && only_inconclusive_paths)
     {
@@ -82,7 +80,8 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         "holds {} beyond `{role}`{via}",
         describe_excess(ctx.catalog, &excess)
     );
-    f.set_excess(groups);
+    f.excess = evidence.groups;
+    f.excess_omitted = evidence.omitted;
     out.push(f);
 }
 

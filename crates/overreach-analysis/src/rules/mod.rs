@@ -1,13 +1,15 @@
 //! The rules: one file each, with a stable kebab-case id and documentation (what it finds, why
 //! it matters, an example, the fix) in the file's doc comment and in [`RuleInfo`].
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use overreach_policy::summary::Grant;
 use overreach_policy::{AccessLevel, ActionSet, Catalog};
 
 use crate::analyze::{Context, Holder, PrincipalView};
-use crate::finding::{ExcessAction, ExcessGroup, Finding, MAX_ACTIONS_LISTED, Severity};
+use crate::finding::{
+    ExcessAction, ExcessGroup, Finding, MAX_ACTIONS_LISTED, MAX_GROUPS_LISTED, Severity,
+};
 
 mod agent_assumes_human_role;
 mod agent_destructive_access;
@@ -110,33 +112,26 @@ pub(crate) fn attribute_beyond(
     let Some(start) = view.node else {
         return Vec::new();
     };
-    let me = &ctx.account.principals[view.idx];
-    // groups and account admin are judged under the principal's limits: part of the question
-    let tag = format!(
-        "{tag}|{:?}|{}",
-        me.boundary,
-        ctx.account.is_service_linked(view.idx)
-    );
     let reaching = ctx.reaching();
     // a reached holder's contribution depends on its rights only (and the question's tag)
     let mut ask = |rights: &Arc<overreach_policy::summary::EffectiveSummary>,
-                   _: &crate::condensed::Entry| {
-        contribution(&asked(start, Arc::clone(rights)))
+                   entry: &crate::condensed::Entry| {
+        contribution(&asked(ctx, start, *entry, Arc::clone(rights)))
     };
     let shares = ctx
         .condensed
-        .shares(&reaching, view.idx, start, &tag, &mut ask);
+        .shares(&reaching, view.idx, start, tag, &mut ask);
     let mut out = Vec::new();
-    for share in shares {
+    for share in shares.iter() {
         let set = share.set.difference(&covered);
         if set.has_no_known() {
             continue;
         }
         // any member contributing at least this share may stand for the holder: the nearest
         let mut serves = |entry: crate::condensed::Entry| {
-            reaching
-                .rights_of(view.idx, entry)
-                .is_some_and(|rights| set.is_subset(&contribution(&asked(start, rights))))
+            reaching.rights_of(view.idx, entry).is_some_and(|rights| {
+                set.is_subset(&contribution(&asked(ctx, start, entry, rights)))
+            })
         };
         let Some((entry, path)) =
             ctx.condensed
@@ -151,69 +146,253 @@ pub(crate) fn attribute_beyond(
     out
 }
 
-/// A reached holder as a contribution sees it: its rights (label and path come later, for the
-/// holders a finding shows).
+/// A reached holder as a contribution sees it: its rights and the node it is reached at (label
+/// and path come later, for the holders a finding shows).
 fn asked(
-    node: petgraph::graph::NodeIndex,
+    ctx: &Context<'_>,
+    start: petgraph::graph::NodeIndex,
+    entry: crate::condensed::Entry,
     rights: Arc<overreach_policy::summary::EffectiveSummary>,
 ) -> Holder {
     Holder {
         label: String::new(),
-        node: Some(node),
+        node: Some(entry.node(ctx.graph).unwrap_or(start)),
         conditional: false,
         rights,
         path: None,
     }
 }
 
-/// A holder's share as evidence groups by service and access level, each action with the
-/// statement that grants it (statements for which `skip` is true are not cited).
-pub(crate) fn groups_for(
+/// The evidence of a rule about rights: its shares grouped by service and access level.
+/// Every group is counted; only the [`MAX_GROUPS_LISTED`] most severe are listed, each with
+/// at most [`MAX_ACTIONS_LISTED`] actions and the statement that grants each.
+#[derive(Debug)]
+pub(crate) struct Evidence {
+    /// Every group, counted (most severe first).
+    pub counts: Vec<GroupCount>,
+    /// The listed groups.
+    pub groups: Vec<ExcessGroup>,
+    /// How many groups are not listed.
+    pub omitted: usize,
+    /// The hops to each holder, in the order of the shares.
+    pub vias: Vec<Vec<crate::finding::Hop>>,
+}
+
+/// One excess group before its actions are listed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GroupCount {
+    /// Index of the holder in the shares.
+    pub holder: usize,
+    /// Index of the service in the catalogue.
+    pub service: u32,
+    /// Its access level.
+    pub level: AccessLevel,
+    /// How many actions.
+    pub count: usize,
+    /// Some action of the group is granted without conditions on a path without conditions.
+    pub certain: bool,
+}
+
+impl Evidence {
+    /// Total number of actions counted.
+    pub fn total(&self) -> usize {
+        self.counts.iter().map(|g| g.count).sum()
+    }
+
+    /// Some action is granted without conditions.
+    pub fn any_certain(&self) -> bool {
+        self.counts.iter().any(|g| g.certain)
+    }
+}
+
+const LEVELS: usize = 5;
+
+fn level_index(level: AccessLevel) -> usize {
+    match level {
+        AccessLevel::List => 0,
+        AccessLevel::Read => 1,
+        AccessLevel::Write => 2,
+        AccessLevel::PermissionsManagement => 3,
+        AccessLevel::Tagging => 4,
+    }
+}
+
+const LEVEL_OF: [AccessLevel; LEVELS] = [
+    AccessLevel::List,
+    AccessLevel::Read,
+    AccessLevel::Write,
+    AccessLevel::PermissionsManagement,
+    AccessLevel::Tagging,
+];
+
+/// Groups the shares by holder, service and access level (all in one level named `label`
+/// when given) and lists the most severe groups. Grants for which `skip(holder, grant)` is
+/// true are not cited (nor counted as certain). Actions granted without conditions are cited
+/// with such a statement when one exists.
+pub(crate) fn evidence(
     ctx: &Context<'_>,
     view: &PrincipalView,
-    holder: &Holder,
-    share: &ActionSet,
-    level_label: Option<&str>,
-    skip: impl Fn(&overreach_policy::summary::Grant) -> bool,
-) -> Vec<ExcessGroup> {
+    shares: &[(Holder, ActionSet)],
+    label: Option<&'static str>,
+    skip: impl Fn(&Holder, &Grant) -> bool,
+) -> Evidence {
     let catalog = ctx.catalog;
-    let via = view.via(ctx, holder);
-    let mut listed = ActionSet::empty(catalog.len());
-    // keys borrow the catalogue's prefixes: no allocation per action
-    let mut map: BTreeMap<(&str, AccessLevel), (usize, Vec<ExcessAction>)> = BTreeMap::new();
-    for grant in holder.rights.grants.iter().filter(|g| !skip(g)) {
-        for (set, conditional) in [(&grant.allowed, false), (&grant.conditional, true)] {
-            let part = set.intersection(share).difference(&listed);
-            for id in part.ids() {
-                // with a label of its own (destructive) the levels are not told apart
-                let level = match level_label {
-                    Some(_) => AccessLevel::Write,
-                    None => catalog.level(id).unwrap_or(AccessLevel::Write),
-                };
-                let entry = map.entry((catalog.prefix_of(id), level)).or_default();
-                entry.0 += 1;
-                if entry.1.len() < MAX_ACTIONS_LISTED {
-                    entry.1.push(ExcessAction {
-                        action: catalog.full_name(id),
-                        resources: grant.resources.describe(),
-                        conditional: conditional || holder.conditional,
-                        statement: grant.statement.clone(),
+    let key = |id: u32| {
+        catalog.action(id).map(|a| {
+            let level = if label.is_some() {
+                AccessLevel::Write
+            } else {
+                a.level
+            };
+            a.service as usize * LEVELS + level_index(level)
+        })
+    };
+    let mut tally = vec![(0usize, false); catalog.services().len() * LEVELS];
+    let mut counts = Vec::new();
+    for (h, (holder, share)) in shares.iter().enumerate() {
+        let mut touched = Vec::new();
+        share.for_each(|id| {
+            if let Some(k) = key(id) {
+                if tally[k].0 == 0 {
+                    touched.push(k);
+                }
+                tally[k].0 += 1;
+            }
+        });
+        if !holder.conditional {
+            let mut sure = ActionSet::empty(catalog.len());
+            for grant in holder.rights.grants.iter().filter(|g| !skip(holder, g)) {
+                sure.union_with(&grant.allowed);
+            }
+            sure.intersection(share).for_each(|id| {
+                if let Some(k) = key(id) {
+                    tally[k].1 = true;
+                }
+            });
+        }
+        touched.sort_unstable();
+        for k in touched {
+            let (count, certain) = std::mem::take(&mut tally[k]);
+            counts.push(GroupCount {
+                holder: h,
+                service: (k / LEVELS) as u32,
+                level: LEVEL_OF[k % LEVELS],
+                count,
+                certain,
+            });
+        }
+    }
+    let prefix = |g: &GroupCount| {
+        catalog
+            .services()
+            .get(g.service as usize)
+            .map_or("", |s| s.prefix.as_str())
+    };
+    let level_name = |g: &GroupCount| label.unwrap_or(g.level.as_str());
+    counts.sort_by(|a, b| {
+        group_rank(level_name(a), prefix(a))
+            .cmp(&group_rank(level_name(b), prefix(b)))
+            .then(b.count.cmp(&a.count))
+            .then(prefix(a).cmp(prefix(b)))
+            .then(a.holder.cmp(&b.holder))
+            .then(level_index(a.level).cmp(&level_index(b.level)))
+    });
+    let vias: Vec<_> = shares.iter().map(|(h, _)| view.via(ctx, h)).collect();
+    let groups = counts
+        .iter()
+        .take(MAX_GROUPS_LISTED)
+        .map(|g| {
+            let (holder, share) = &shares[g.holder];
+            let range = catalog
+                .services()
+                .get(g.service as usize)
+                .map_or(0..0, |s| s.actions.clone());
+            let wanted = key_of(g);
+            let mut actions: Vec<ExcessAction> = Vec::new();
+            let mut listed: Vec<u32> = Vec::new();
+            // unconditional grants first, then conditional ones
+            for conditional in [false, true] {
+                for grant in holder.rights.grants.iter().filter(|gr| !skip(holder, gr)) {
+                    if actions.len() >= MAX_ACTIONS_LISTED {
+                        break;
+                    }
+                    let set = if conditional {
+                        &grant.conditional
+                    } else {
+                        &grant.allowed
+                    };
+                    set.for_each_in(range.clone(), |id| {
+                        if actions.len() < MAX_ACTIONS_LISTED
+                            && key(id) == Some(wanted)
+                            && share.contains(id)
+                            && !listed.contains(&id)
+                        {
+                            listed.push(id);
+                            actions.push(ExcessAction {
+                                action: catalog.full_name(id),
+                                resources: grant.resources.describe(),
+                                conditional: conditional || holder.conditional,
+                                statement: grant.statement.clone(),
+                            });
+                        }
                     });
                 }
             }
-            listed.union_with(&part);
-        }
-    }
-    map.into_iter()
-        .map(|((service, level), (count, actions))| ExcessGroup {
-            service: service.to_string(),
-            access_level: level_label.map_or_else(|| level.as_str().to_string(), str::to_string),
-            count,
-            actions,
-            holder: holder.label.clone(),
-            via: via.clone(),
+            actions.sort_by(|a, b| a.action.cmp(&b.action));
+            ExcessGroup {
+                service: prefix(g).to_string(),
+                access_level: level_name(g).to_string(),
+                count: g.count,
+                actions,
+                holder: holder.label.clone(),
+                via: vias[g.holder].clone(),
+            }
         })
-        .collect()
+        .collect();
+    Evidence {
+        omitted: counts.len().saturating_sub(MAX_GROUPS_LISTED),
+        counts,
+        groups,
+        vias,
+    }
+}
+
+fn key_of(g: &GroupCount) -> usize {
+    g.service as usize * LEVELS + level_index(g.level)
+}
+
+/// Where an excess group ranks in a finding (lower first): permissions management, write,
+/// tagging, read, list; within a level, the services that hold identities, infrastructure and
+/// data first.
+fn group_rank(level: &str, service: &str) -> (u8, usize) {
+    let rank = match level {
+        "Permissions management" => 0,
+        "Write (destructive)" | "Write" => 1,
+        "Tagging" => 2,
+        "Read" => 3,
+        _ => 4,
+    };
+    const CORE: [&str; 14] = [
+        "iam",
+        "sts",
+        "organizations",
+        "cloudformation",
+        "ec2",
+        "rds",
+        "s3",
+        "dynamodb",
+        "lambda",
+        "eks",
+        "ecs",
+        "kms",
+        "secretsmanager",
+        "route53",
+    ];
+    let core = CORE
+        .iter()
+        .position(|c| *c == service)
+        .unwrap_or(CORE.len());
+    (rank, core)
 }
 
 /// Every action a holder's grants give (allowed or conditional).
@@ -222,32 +401,30 @@ pub(crate) fn granted(holder: &Holder) -> ActionSet {
     r.allowed.union(&r.conditional)
 }
 
-/// Severity of holding these excess groups: critical for IAM/STS/Organizations permissions
+/// Severity of holding this excess: critical for IAM/STS/Organizations permissions
 /// management or near-admin breadth, high for any write, medium for reads, low for lists.
-pub(crate) fn excess_severity(groups: &[ExcessGroup]) -> Severity {
-    let total: usize = groups.iter().map(|g| g.count).sum();
-    let certain = |g: &&ExcessGroup| g.actions.iter().any(|a| !a.conditional);
-    let has = |level: &str, pred: &dyn Fn(&ExcessGroup) -> bool| {
-        groups
-            .iter()
-            .filter(certain)
-            .any(|g| g.access_level == level && pred(g))
+pub(crate) fn excess_severity(catalog: &Catalog, evidence: &Evidence) -> Severity {
+    let prefix = |g: &GroupCount| {
+        catalog
+            .services()
+            .get(g.service as usize)
+            .map_or("", |s| s.prefix.as_str())
     };
-    let identity_admin =
-        |g: &ExcessGroup| matches!(g.service.as_str(), "iam" | "sts" | "organizations");
-    if has("Permissions management", &identity_admin) || total >= 5_000 {
+    let has = |level: AccessLevel, pred: &dyn Fn(&GroupCount) -> bool| {
+        evidence
+            .counts
+            .iter()
+            .any(|g| g.certain && g.level == level && pred(g))
+    };
+    let identity_admin = |g: &GroupCount| matches!(prefix(g), "iam" | "sts" | "organizations");
+    if has(AccessLevel::PermissionsManagement, &identity_admin) || evidence.total() >= 5_000 {
         Severity::Critical
-    } else if has("Write", &|_| true)
-        || has("Permissions management", &|_| true)
-        || has("Tagging", &|_| true)
+    } else if has(AccessLevel::Write, &|_| true)
+        || has(AccessLevel::PermissionsManagement, &|_| true)
+        || has(AccessLevel::Tagging, &|_| true)
     {
         Severity::High
-    } else if groups.iter().any(|g| {
-        matches!(
-            g.access_level.as_str(),
-            "Write" | "Permissions management" | "Tagging" | "Read"
-        )
-    }) {
+    } else if evidence.counts.iter().any(|g| g.level != AccessLevel::List) {
         Severity::Medium
     } else {
         Severity::Low
@@ -257,18 +434,25 @@ pub(crate) fn excess_severity(groups: &[ExcessGroup]) -> Severity {
 /// "412 actions (37 write or permissions) in s3, iam and 3 more services", each action once;
 /// services by how many of the actions they hold.
 pub(crate) fn describe_excess(catalog: &Catalog, actions: &ActionSet) -> String {
-    let mut per_service: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut per_service = vec![0usize; catalog.services().len()];
     let mut writes = 0;
-    for id in actions.ids() {
-        *per_service.entry(catalog.prefix_of(id)).or_default() += 1;
-        if !matches!(
-            catalog.level(id),
-            Some(AccessLevel::List | AccessLevel::Read)
-        ) {
-            writes += 1;
+    let mut total = 0;
+    actions.for_each(|id| {
+        if let Some(a) = catalog.action(id) {
+            per_service[a.service as usize] += 1;
+            total += 1;
+            if !matches!(a.level, AccessLevel::List | AccessLevel::Read) {
+                writes += 1;
+            }
         }
-    }
-    let mut services: Vec<(&str, usize)> = per_service.into_iter().collect();
+    });
+    let mut services: Vec<(&str, usize)> = catalog
+        .services()
+        .iter()
+        .zip(per_service)
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| (s.prefix.as_str(), n))
+        .collect();
     services.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let shown = services
         .iter()
@@ -282,8 +466,5 @@ pub(crate) fn describe_excess(catalog: &Catalog, actions: &ActionSet) -> String 
     } else {
         String::new()
     };
-    format!(
-        "{} actions ({writes} write or permissions) in {shown}{tail}",
-        actions.len()
-    )
+    format!("{total} actions ({writes} write or permissions) in {shown}{tail}")
 }

@@ -18,7 +18,7 @@ use overreach_policy::{AccessLevel, ActionSet};
 use super::exceeds_declared_role::short;
 use std::sync::Arc;
 
-use super::{RuleInfo, attribute_beyond, granted, groups_for, start};
+use super::{RuleInfo, attribute_beyond, evidence, granted, start};
 use crate::analyze::{Context, PrincipalView};
 use crate::finding::{Confidence, Finding, HopKind, Severity};
 
@@ -44,7 +44,7 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     if shares.is_empty() {
         return;
     }
-    let mut groups = Vec::new();
+    let evidence = evidence(ctx, view, &shares, None, |_, _| false);
     let mut escalation = false;
     let mut admin = false;
     let mut conditional = true;
@@ -53,12 +53,7 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     let mut path = Vec::new();
     let mut biggest = 0;
     let mut first = String::new();
-    for (holder, share) in &shares {
-        let hop_groups = groups_for(ctx, view, holder, share, None, |_| false);
-        let via = hop_groups
-            .first()
-            .map(|g| g.via.clone())
-            .unwrap_or_default();
+    for ((holder, share), via) in shares.iter().zip(&evidence.vias) {
         escalation |= via
             .iter()
             .any(|h| matches!(h.kind, HopKind::Escalation { .. }));
@@ -66,22 +61,17 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         conditional &= holder.conditional;
         inconclusive &= via.iter().any(|h| h.inconclusive.is_some());
         // the message and the finding's path show the holder that gives the most
-        if share.len() > biggest {
-            biggest = share.len();
-            path = via;
+        let size = share.len();
+        if size > biggest {
+            biggest = size;
+            path = via.clone();
             first = holder.label.clone();
         }
         gained.union_with(share);
-        groups.extend(hop_groups);
     }
     let total = gained.len();
     admin |= total >= 5_000;
-    let level = |l: AccessLevel| {
-        gained
-            .ids()
-            .into_iter()
-            .any(|id| ctx.catalog.level(id) == Some(l))
-    };
+    let level = |l: AccessLevel| evidence.counts.iter().any(|g| g.level == l);
     let perms = level(AccessLevel::PermissionsManagement);
     let writes = perms || level(AccessLevel::Write) || level(AccessLevel::Tagging);
     let mut f = start(ctx, view, RULE.id, "");
@@ -129,6 +119,7 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         }
     );
     f.path = path;
-    f.set_excess(groups);
+    f.excess = evidence.groups;
+    f.excess_omitted = evidence.omitted;
     out.push(f);
 }
