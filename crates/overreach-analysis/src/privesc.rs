@@ -7,7 +7,10 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 
-use overreach_policy::eval::{Outcome, PolicySet, Request, ResourcePolicyKind, evaluate};
+use overreach_policy::eval::{
+    Outcome, PolicySet, Request, ResourcePolicyKind, evaluate, resource_pattern_matches,
+};
+use overreach_policy::glob::Pattern;
 use overreach_policy::{Catalog, Principal, RequestContext, StatementRef};
 use serde::Deserialize;
 
@@ -452,6 +455,23 @@ fn targets(
 ) -> Vec<(Node, Grounds)> {
     let me = &account.principals[p];
     let mut out = Vec::new();
+    // a request on the target can be allowed only where one of the principal's grants of
+    // the action may cover the target: the others need no decision
+    let summary = rights.of(p);
+    let catalog = Catalog::embedded();
+    let on_target: Vec<Vec<&overreach_policy::summary::ResourceScope>> = path
+        .required
+        .iter()
+        .filter(|r| r.resource == ResourceRef::Target)
+        .filter_map(|r| catalog.lookup(&r.action))
+        .map(|id| summary.grants_for(id).map(|(g, _)| &g.resources).collect())
+        .collect();
+    let may_reach = |arn: &str| {
+        on_target
+            .iter()
+            .all(|scopes| scopes.iter().any(|s| s.may_cover(arn)))
+    };
+    let mut alike = AlikeTargets::new(account, p, path);
     match path.target.kind {
         TargetKind::Own => {
             if let Some(g) = check(account, rights, p, path, None) {
@@ -469,7 +489,7 @@ fn targets(
             };
             for (ri, service_grounds) in candidates {
                 let role = &account.principals[ri];
-                if ri == p {
+                if ri == p || !may_reach(&role.arn) {
                     continue;
                 }
                 if path.target.needs_instance_profile == Some(true)
@@ -490,7 +510,7 @@ fn targets(
                         _ => continue,
                     }
                 }
-                if let Some(mut g) = check(account, rights, p, path, Some(ri)) {
+                if let Some(mut g) = alike.check(account, rights, p, path, ri) {
                     if let Some(sg) = service_grounds {
                         g.condition_keys.extend(sg.condition_keys.iter().cloned());
                         g.statements.extend(sg.statements.iter().cloned());
@@ -501,10 +521,10 @@ fn targets(
         }
         TargetKind::User => {
             for (ui, user) in account.principals.iter().enumerate() {
-                if ui == p || user.kind != PrincipalType::User {
+                if ui == p || user.kind != PrincipalType::User || !may_reach(&user.arn) {
                     continue;
                 }
-                if let Some(g) = check(account, rights, p, path, Some(ui)) {
+                if let Some(g) = alike.check(account, rights, p, path, ui) {
                     out.push((Node::Principal(ui), g));
                 }
             }
@@ -514,7 +534,7 @@ fn targets(
                 return out;
             }
             for (gi, group) in account.groups.iter().enumerate() {
-                if me.groups.contains(&gi) {
+                if me.groups.contains(&gi) || !may_reach(&group.arn) {
                     continue;
                 }
                 if let Some(g) = check_resources(account, rights, p, path, &group.arn, &[]) {
@@ -524,6 +544,82 @@ fn targets(
         }
     }
     out
+}
+
+/// Targets that principal `p`'s policies cannot tell apart get one decision: the requests of
+/// a path differ between targets only in the target's ARN, and every layer of `p` (identity,
+/// boundary, SCPs) sees an ARN only through its statements' resource patterns, so targets
+/// matched by the same patterns are decided alike. Not used (every target decided on its
+/// own) when a pattern holds a policy variable or a request names something of the target
+/// other than its ARN (its attached policies, its instance profiles).
+struct AlikeTargets {
+    patterns: Option<Vec<Pattern>>,
+    decided: HashMap<Vec<bool>, Option<Grounds>>,
+}
+
+impl AlikeTargets {
+    fn new(account: &Account, p: PrincipalIdx, path: &EscalationPath) -> AlikeTargets {
+        let by_arn_only = path.required.iter().all(|r| {
+            matches!(
+                r.resource,
+                ResourceRef::Any
+                    | ResourceRef::Target
+                    | ResourceRef::Own
+                    | ResourceRef::AttachedPolicy
+            )
+        });
+        let info = &account.principals[p];
+        let layers = info
+            .identity
+            .iter()
+            .map(|(i, _)| *i)
+            .chain(info.boundary)
+            .chain(account.scps_for(p).iter().flatten().copied());
+        let mut texts: BTreeSet<&str> = BTreeSet::new();
+        let mut variables = false;
+        for idx in layers {
+            let Some(policy) = account.policies.get(idx).and_then(|e| e.policy.as_ref()) else {
+                continue;
+            };
+            for st in &policy.policy.statements {
+                for text in st.resource.iter().flat_map(|r| r.patterns.iter()) {
+                    variables |= text.contains("${");
+                    texts.insert(text);
+                }
+            }
+        }
+        let patterns =
+            (by_arn_only && !variables).then(|| texts.into_iter().map(Pattern::new).collect());
+        AlikeTargets {
+            patterns,
+            decided: HashMap::new(),
+        }
+    }
+
+    /// [`check`] for target `t`, decided once per set of targets the patterns match alike.
+    fn check(
+        &mut self,
+        account: &Account,
+        rights: &Rights,
+        p: PrincipalIdx,
+        path: &EscalationPath,
+        t: PrincipalIdx,
+    ) -> Option<Grounds> {
+        let Some(patterns) = &self.patterns else {
+            return check(account, rights, p, path, Some(t));
+        };
+        let arn = &account.principals[t].arn;
+        let signature: Vec<bool> = patterns
+            .iter()
+            .map(|pattern| resource_pattern_matches(pattern, arn))
+            .collect();
+        if let Some(hit) = self.decided.get(&signature) {
+            return hit.clone();
+        }
+        let grounds = check(account, rights, p, path, Some(t));
+        self.decided.insert(signature, grounds.clone());
+        grounds
+    }
 }
 
 /// Decides every required request of `path` for `p` (and a target principal).

@@ -67,6 +67,22 @@ impl ResourceScope {
         }
     }
 
+    /// Could the scope cover `resource`? A quick test that never says no where the evaluator
+    /// could match: policy variables stand for any text, wildcards span colons, case is
+    /// ignored, and a `NotResource` scope always may.
+    pub fn may_cover(&self, resource: &str) -> bool {
+        match self {
+            ResourceScope::Any | ResourceScope::Not(_) => true,
+            ResourceScope::Patterns(patterns) => patterns.iter().any(|p| {
+                if has_variables(p) {
+                    inner_pattern(p).matches_ignore_case(resource)
+                } else {
+                    crate::glob::wildcard_match(p, resource, true)
+                }
+            }),
+        }
+    }
+
     /// The patterns a `Resource` scope names (`*` for any; none for `NotResource`).
     pub fn patterns(&self) -> &[String] {
         const ANY: &[String] = &[];
@@ -342,6 +358,27 @@ mod tests {
     use super::*;
     use crate::catalog::Catalog;
     use crate::parse::parse_policy;
+
+    #[test]
+    fn may_cover_never_rules_out_what_could_match() {
+        let arn = "arn:aws:iam::111122223333:role/deploy/App";
+        let scope = |p: &[&str]| ResourceScope::Patterns(p.iter().map(|s| s.to_string()).collect());
+        assert!(ResourceScope::Any.may_cover(arn));
+        assert!(ResourceScope::Not(vec![arn.into()]).may_cover(arn));
+        assert!(scope(&["arn:aws:iam::*:role/deploy/*"]).may_cover(arn));
+        assert!(scope(&["arn:aws:iam::111122223333:role/DEPLOY/app"]).may_cover(arn));
+        assert!(scope(&["arn:aws:iam::111122223333:role/${aws:username}/*"]).may_cover(arn));
+        assert!(
+            scope(&[
+                "arn:aws:s3:::x",
+                "arn:aws:iam::111122223333:role/deploy/Ap?"
+            ])
+            .may_cover(arn)
+        );
+        assert!(!scope(&["arn:aws:iam::111122223333:role/ops/*"]).may_cover(arn));
+        assert!(!scope(&["arn:aws:iam::444455556666:role/deploy/App"]).may_cover(arn));
+        assert!(!scope(&[]).may_cover(arn));
+    }
 
     fn summary(ex: &mut Expander<'_>, id: &str, json: &str) -> PolicySummary {
         summarize_policy(&NamedPolicy::new(id, parse_policy(json).unwrap()), ex)
