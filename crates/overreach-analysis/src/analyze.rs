@@ -7,6 +7,7 @@ use overreach_policy::summary::EffectiveSummary;
 use overreach_policy::{Catalog, ManagedPolicies};
 use overreach_snapshot::Snapshot;
 use petgraph::graph::{EdgeIndex, NodeIndex};
+use rayon::prelude::*;
 
 use crate::account::{Account, PrincipalIdx};
 use crate::condensed::Condensed;
@@ -285,13 +286,19 @@ pub fn analyze(
         catalog,
         memo: Memo::default(),
     };
-    let mut findings = Vec::new();
-    for p in 0..account.principals.len() {
-        let view = PrincipalView::new(&ctx, p);
-        for rule in rules::RULES {
-            (rule.check)(&ctx, &view, &mut findings);
-        }
-    }
+    // principals are judged in parallel: they share only memoised, deterministic answers, and
+    // the findings are sorted below
+    let mut findings: Vec<Finding> = (0..account.principals.len())
+        .into_par_iter()
+        .flat_map_iter(|p| {
+            let view = PrincipalView::new(&ctx, p);
+            let mut out = Vec::new();
+            for rule in rules::RULES {
+                (rule.check)(&ctx, &view, &mut out);
+            }
+            out
+        })
+        .collect();
     for f in &mut findings {
         apply_suppression(f, suppressions, options);
     }
