@@ -11,6 +11,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use overreach_policy::StatementRef;
 use overreach_policy::eval::{Outcome, ResourcePolicyKind, action_matches};
+use overreach_policy::summary::ResourceScope;
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 
@@ -224,6 +225,28 @@ impl PermissionGraph {
             .iter()
             .filter_map(|&p| Some((p, rights.anywhere(account, p, assume_id?)?)))
             .collect();
+        // where each assumer's grants of sts:AssumeRole may apply: a role trusting the account
+        // can be assumed only by principals whose own policies allow it on the role
+        let assume_scopes: HashMap<PrincipalIdx, Vec<&ResourceScope>> = assumers
+            .iter()
+            .map(|&p| {
+                let scopes = assume_id
+                    .map(|id| {
+                        rights
+                            .of(p)
+                            .grants_for(id)
+                            .map(|(g, _)| &g.resources)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (p, scopes)
+            })
+            .collect();
+        let may_assume = |p: PrincipalIdx, arn: &str| {
+            assume_scopes
+                .get(&p)
+                .is_some_and(|scopes| scopes.iter().any(|s| s.may_cover(arn)))
+        };
         let mut hub_used = false;
         // callers whose layers say the same about sts:AssumeRole whoever they are: one decision
         // per (class, role) for roles trusting the account, through one hub per class
@@ -262,6 +285,8 @@ impl PermissionGraph {
             };
             let role_node = self.node(Node::Principal(ri));
             let mut candidates: BTreeSet<PrincipalIdx> = BTreeSet::new();
+            // callers let in by the account's trust: their own policies must allow the call
+            let mut delegated: BTreeSet<PrincipalIdx> = BTreeSet::new();
             // the role trusts the account with an identity-free policy: decide per class
             let mut classes_here = false;
             // a Deny in the trust policy may single out callers: then decide every pair
@@ -320,12 +345,12 @@ impl PermissionGraph {
                     match acct {
                         Some(a) if a == account.id && names_account => {
                             if trust_denies {
-                                candidates.extend(assumers.iter().copied());
+                                delegated.extend(assumers.iter().copied());
                             } else {
                                 outside(self, Node::AccountRoot, action);
                                 hub_used = true;
                                 let by_class = crate::access::trust_identity_free(trust);
-                                candidates.extend(assumers.iter().copied().filter(|p| {
+                                delegated.extend(assumers.iter().copied().filter(|p| {
                                     !(anywhere.contains_key(p)
                                         || by_class && class_of.contains_key(p))
                                 }));
@@ -351,6 +376,9 @@ impl PermissionGraph {
                 keys.sort_by_key(|k| class_hubs[k].0);
                 for key in keys {
                     let (rep, hub) = class_hubs[&key];
+                    if !may_assume(rep, &role.arn) {
+                        continue;
+                    }
                     let Some(grounds) = assume_grounds(account, rep, role, trust) else {
                         continue;
                     };
@@ -377,6 +405,8 @@ impl PermissionGraph {
                     );
                 }
             }
+            delegated.retain(|&p| may_assume(p, &role.arn));
+            candidates.extend(delegated);
             for p in candidates {
                 if p == ri {
                     continue;
