@@ -15,18 +15,19 @@ use crate::report::sarif;
 /// The schema version written.
 pub const SCHEMA_VERSION: &str = "1";
 
-/// The check report.
+/// The check report. It borrows the check's diff and inputs: only computed values (time,
+/// counts) are owned.
 #[derive(Debug, Serialize)]
-pub struct CheckReport {
+pub struct CheckReport<'a> {
     pub schema_version: &'static str,
     /// Always `check`.
     pub report: &'static str,
     pub tool: ToolEntry,
     pub generated_at: String,
-    pub base: SideEntry,
-    pub head: SideEntry,
+    pub base: SideEntry<'a>,
+    pub head: SideEntry<'a>,
     /// The `--fail-on` threshold (`never` when none).
-    pub fail_on: String,
+    pub fail_on: &'a str,
     /// False when a finding at or above `fail_on` is introduced.
     pub passed: bool,
     /// True when the context snapshot or an input snapshot is partial: the judgement may miss
@@ -34,11 +35,11 @@ pub struct CheckReport {
     pub partial: bool,
     /// Changes to the declared roles or suppressions the check found between base and head
     /// (they are judged by the base's, and need a reviewer's eye).
-    pub review: Vec<String>,
+    pub review: &'a [String],
     pub summary: SummaryEntry,
-    pub changes: Vec<ChangeEntry>,
-    pub introduced: Vec<IntroducedEntry>,
-    pub resolved: Vec<FindingEntry>,
+    pub changes: Vec<ChangeEntry<'a>>,
+    pub introduced: Vec<IntroducedEntry<'a>>,
+    pub resolved: Vec<FindingEntry<'a>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -49,33 +50,33 @@ pub struct ToolEntry {
 
 /// One side as read.
 #[derive(Debug, Serialize)]
-pub struct SideEntry {
+pub struct SideEntry<'a> {
     /// What was given (`origin/main`, a folder).
-    pub spec: String,
+    pub spec: &'a str,
     /// Files recognised, with their format.
-    pub files: BTreeMap<String, &'static str>,
+    pub files: &'a BTreeMap<String, &'static str>,
     /// What the readers could not resolve or model.
-    pub notes: Vec<NoteEntry>,
+    pub notes: Vec<NoteEntry<'a>>,
     /// Paths not read (symbolic links), with why.
-    pub skipped: Vec<SkippedEntry>,
+    pub skipped: Vec<SkippedEntry<'a>>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct NoteEntry {
+pub struct NoteEntry<'a> {
     pub kind: &'static str,
-    pub location: LocationEntry,
-    pub message: String,
+    pub location: LocationEntry<'a>,
+    pub message: &'a str,
 }
 
 #[derive(Debug, Serialize)]
-pub struct SkippedEntry {
-    pub path: String,
-    pub reason: String,
+pub struct SkippedEntry<'a> {
+    pub path: &'a str,
+    pub reason: &'a str,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct LocationEntry {
-    pub file: String,
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct LocationEntry<'a> {
+    pub file: &'a str,
     pub line: u32,
     pub column: u32,
 }
@@ -90,110 +91,107 @@ pub struct SummaryEntry {
 }
 
 #[derive(Debug, Serialize)]
-pub struct ChangeEntry {
-    pub principal: String,
+pub struct ChangeEntry<'a> {
+    pub principal: &'a str,
     /// `added`, `removed` or `changed`.
     pub status: &'static str,
-    pub declared_role: Option<String>,
-    pub location: Option<LocationEntry>,
-    pub added: Vec<GroupEntry>,
-    pub added_own: Vec<GroupEntry>,
-    pub removed: Vec<GroupEntry>,
-    pub new_reach: Vec<ReachEntry>,
-    pub lost_reach: Vec<String>,
+    pub declared_role: Option<&'a str>,
+    pub location: Option<LocationEntry<'a>>,
+    pub added: Vec<GroupEntry<'a>>,
+    pub added_own: Vec<GroupEntry<'a>>,
+    pub removed: Vec<GroupEntry<'a>>,
+    pub new_reach: Vec<ReachEntry<'a>>,
+    pub lost_reach: &'a [String],
 }
 
 #[derive(Debug, Serialize)]
-pub struct GroupEntry {
-    pub service: String,
-    pub access_level: String,
+pub struct GroupEntry<'a> {
+    pub service: &'a str,
+    pub access_level: &'a str,
     pub count: usize,
-    pub actions: Vec<ActionEntry>,
-    pub names: Vec<String>,
+    pub actions: Vec<ActionEntry<'a>>,
+    pub names: &'a [String],
 }
 
 #[derive(Debug, Serialize)]
-pub struct ActionEntry {
-    pub action: String,
-    pub resources: Vec<String>,
-    pub holder: String,
-    pub statement: StatementEntry,
-    pub location: Option<LocationEntry>,
+pub struct ActionEntry<'a> {
+    pub action: &'a str,
+    pub resources: &'a [String],
+    pub holder: &'a str,
+    pub statement: StatementEntry<'a>,
+    pub location: Option<LocationEntry<'a>>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct ReachEntry {
-    pub target: String,
-    pub path: Vec<HopEntry>,
+pub struct ReachEntry<'a> {
+    pub target: &'a str,
+    pub path: Vec<HopEntry<'a>>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct IntroducedEntry {
+pub struct IntroducedEntry<'a> {
     /// `new` or `worse`.
     pub status: &'static str,
     /// For `worse`: what got worse (severity, excess groups, actions granted more widely).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub worse_because: Option<String>,
-    pub location: Option<LocationEntry>,
-    pub finding: FindingEntry,
+    pub worse_because: Option<&'a str>,
+    pub location: Option<LocationEntry<'a>>,
+    pub finding: FindingEntry<'a>,
 }
 
-fn location(l: &Location) -> LocationEntry {
+fn location(l: &Location) -> LocationEntry<'_> {
     LocationEntry {
-        file: l.file.clone(),
+        file: &l.file,
         line: l.line,
         column: l.column,
     }
 }
 
-fn side(spec: &str, set: &IacSet, skipped: &[(String, String)]) -> SideEntry {
+fn side<'a>(spec: &'a str, set: &'a IacSet, skipped: &'a [(String, String)]) -> SideEntry<'a> {
     SideEntry {
-        spec: spec.to_string(),
-        files: set.files.clone(),
+        spec,
+        files: &set.files,
         notes: set
             .notes
             .iter()
             .map(|n| NoteEntry {
                 kind: n.kind.as_str(),
                 location: location(&n.location),
-                message: n.message.clone(),
+                message: &n.message,
             })
             .collect(),
         skipped: skipped
             .iter()
-            .map(|(path, reason)| SkippedEntry {
-                path: path.clone(),
-                reason: reason.clone(),
-            })
+            .map(|(path, reason)| SkippedEntry { path, reason })
             .collect(),
     }
 }
 
-fn group(g: &ChangeGroup) -> GroupEntry {
+fn group(g: &ChangeGroup) -> GroupEntry<'_> {
     GroupEntry {
-        service: g.service.clone(),
-        access_level: g.access_level.clone(),
+        service: &g.service,
+        access_level: &g.access_level,
         count: g.count,
         actions: g.actions.iter().map(action).collect(),
-        names: g.names.clone(),
+        names: &g.names,
     }
 }
 
-fn action(a: &ActionChange) -> ActionEntry {
+fn action(a: &ActionChange) -> ActionEntry<'_> {
     ActionEntry {
-        action: a.action.clone(),
-        resources: a.resources.clone(),
-        holder: a.holder.clone(),
+        action: &a.action,
+        resources: &a.resources,
+        holder: &a.holder,
         statement: crate::report::json::statement(&a.statement),
         location: a.location.as_ref().map(location),
     }
 }
 
-fn change(c: &PrincipalChange) -> ChangeEntry {
+fn change(c: &PrincipalChange) -> ChangeEntry<'_> {
     ChangeEntry {
-        principal: c.principal.clone(),
+        principal: &c.principal,
         status: c.status,
-        declared_role: c.declared_role.clone(),
+        declared_role: c.declared_role.as_deref(),
         location: c.location.as_ref().map(location),
         added: c.added.iter().map(group).collect(),
         added_own: c.added_own.iter().map(group).collect(),
@@ -202,11 +200,11 @@ fn change(c: &PrincipalChange) -> ChangeEntry {
             .new_reach
             .iter()
             .map(|(target, hops)| ReachEntry {
-                target: target.clone(),
+                target,
                 path: hops.iter().map(crate::report::json::hop).collect(),
             })
             .collect(),
-        lost_reach: c.lost_reach.clone(),
+        lost_reach: &c.lost_reach,
     }
 }
 
@@ -228,7 +226,7 @@ fn count(groups: &[ChangeGroup]) -> usize {
 }
 
 /// The JSON report.
-pub fn json(v: &View<'_>, generated_at: String) -> CheckReport {
+pub fn json<'a>(v: &View<'a>, generated_at: String) -> CheckReport<'a> {
     CheckReport {
         schema_version: SCHEMA_VERSION,
         report: "check",
@@ -239,10 +237,10 @@ pub fn json(v: &View<'_>, generated_at: String) -> CheckReport {
         generated_at,
         base: side(v.base.0, v.base.1, v.base.2),
         head: side(v.head.0, v.head.1, v.head.2),
-        fail_on: v.fail_on.to_string(),
+        fail_on: v.fail_on,
         passed: v.passed,
         partial: v.partial,
-        review: v.review.to_vec(),
+        review: v.review,
         summary: SummaryEntry {
             principals_changed: v.diff.changes.len(),
             actions_added: v.diff.changes.iter().map(|c| count(&c.added)).sum(),
@@ -257,7 +255,7 @@ pub fn json(v: &View<'_>, generated_at: String) -> CheckReport {
             .iter()
             .map(|i| IntroducedEntry {
                 status: i.status,
-                worse_because: i.because.clone(),
+                worse_because: i.because.as_deref(),
                 location: i.location.as_ref().map(location),
                 finding: crate::report::json::finding(&i.finding),
             })

@@ -225,10 +225,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
                 if let Some(d) = drift {
                     r.set_drift(d);
                 }
-                let mut s =
-                    serde_json::to_string_pretty(&r).context("cannot render the JSON report")?;
-                s.push('\n');
-                s
+                output::write_json(path, &r).context("cannot write the JSON report")?;
+                continue;
             }
             Format::Sarif => {
                 let source = report::sarif::Source {
@@ -236,10 +234,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
                     text: snapshot_text.as_deref(),
                 };
                 let log = report::sarif::build(&analysis, &source, drift);
-                let mut s =
-                    serde_json::to_string_pretty(&log).context("cannot render the SARIF report")?;
-                s.push('\n');
-                s
+                output::write_json(path, &log).context("cannot write the SARIF report")?;
+                continue;
             }
             Format::Markdown => report::markdown::render(&analysis, snapshot.is_partial(), drift),
             Format::Html => {

@@ -105,8 +105,8 @@ impl Drift {
     }
 
     /// The resolved ids.
-    pub fn resolved_ids(&self) -> Vec<String> {
-        self.resolved.iter().map(|r| r.id.clone()).collect()
+    pub fn resolved_ids(&self) -> Vec<&str> {
+        self.resolved.iter().map(|r| r.id.as_str()).collect()
     }
 
     /// "2 new, 1 resolved, 7 remaining".
@@ -265,7 +265,7 @@ mod tests {
         let d = Drift::compute(&[a.clone(), b.clone()], &baseline);
         assert_eq!(d.remaining, vec![a.id.clone()]);
         assert_eq!(d.new, vec![b.id.clone()]);
-        assert_eq!(d.resolved_ids(), vec!["0000000000000000".to_string()]);
+        assert_eq!(d.resolved_ids(), vec!["0000000000000000"]);
         assert_eq!(d.status(&b.id), Status::New);
         assert_eq!(d.status(&a.id), Status::Remaining);
         assert_eq!(d.counts(), "1 new, 1 resolved, 1 remaining");

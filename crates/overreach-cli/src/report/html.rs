@@ -16,7 +16,7 @@ use anyhow::Context;
 use super::json::Report;
 
 /// Renders the report as one HTML document.
-pub fn render(report: &Report) -> anyhow::Result<String> {
+pub fn render(report: &Report<'_>) -> anyhow::Result<String> {
     let data = serde_json::to_string(report).context("cannot render the HTML report's data")?;
     let title = if report.account_ids.is_empty() {
         "overreach report".to_string()

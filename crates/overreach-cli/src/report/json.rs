@@ -10,47 +10,48 @@ use serde::Serialize;
 /// The schema version this module writes.
 pub const SCHEMA_VERSION: &str = "1";
 
-/// The report.
+/// The report. It borrows the analysis (and the snapshot, the drift) it is built from: only
+/// computed values (time, counts) are owned.
 #[derive(Debug, Serialize)]
-pub struct Report {
+pub struct Report<'a> {
     pub schema_version: &'static str,
     pub tool: Tool,
     pub generated_at: String,
-    pub account_ids: Vec<String>,
+    pub account_ids: &'a [String],
     pub partial: bool,
-    pub errors: Vec<ErrorEntry>,
-    pub warnings: Vec<String>,
+    pub errors: Vec<ErrorEntry<'a>>,
+    pub warnings: &'a [String],
     pub summary: Summary,
-    pub principals: Vec<PrincipalEntry>,
-    pub findings: Vec<FindingEntry>,
+    pub principals: Vec<PrincipalEntry<'a>>,
+    pub findings: Vec<FindingEntry<'a>>,
     /// With `--baseline`: the drift against that report (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub drift: Option<DriftEntry>,
+    pub drift: Option<DriftEntry<'a>>,
 }
 
 /// Finding ids new since the baseline report, resolved (gone) and remaining.
 #[derive(Debug, Serialize)]
-pub struct DriftEntry {
-    pub new: Vec<String>,
-    pub resolved: Vec<String>,
-    pub remaining: Vec<String>,
+pub struct DriftEntry<'a> {
+    pub new: &'a [String],
+    pub resolved: Vec<&'a str>,
+    pub remaining: &'a [String],
 }
 
 #[derive(Debug, Serialize)]
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
-    pub catalog_version: String,
-    pub catalog_date: String,
+    pub catalog_version: &'static str,
+    pub catalog_date: &'static str,
 }
 
 #[derive(Debug, Serialize)]
-pub struct ErrorEntry {
-    pub api: String,
-    pub target: String,
-    pub permission: String,
-    pub kind: String,
-    pub message: String,
+pub struct ErrorEntry<'a> {
+    pub api: &'a str,
+    pub target: &'a str,
+    pub permission: &'a str,
+    pub kind: &'static str,
+    pub message: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -59,7 +60,7 @@ pub struct Summary {
     pub findings: usize,
     pub suppressed: usize,
     pub by_severity: SeverityCounts,
-    pub by_rule: std::collections::BTreeMap<String, usize>,
+    pub by_rule: std::collections::BTreeMap<&'static str, usize>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -71,143 +72,143 @@ pub struct SeverityCounts {
 }
 
 #[derive(Debug, Serialize)]
-pub struct PrincipalEntry {
-    pub arn: String,
+pub struct PrincipalEntry<'a> {
+    pub arn: &'a str,
     #[serde(rename = "type")]
     pub principal_type: &'static str,
     pub kind: &'static str,
-    pub kind_source: String,
-    pub declared_role: Option<String>,
-    pub declared_role_source: Option<String>,
-    pub inconclusive: Vec<String>,
+    pub kind_source: &'a str,
+    pub declared_role: Option<&'a str>,
+    pub declared_role_source: Option<&'a str>,
+    pub inconclusive: &'a [String],
 }
 
 #[derive(Debug, Serialize)]
-pub struct FindingEntry {
-    pub id: String,
+pub struct FindingEntry<'a> {
+    pub id: &'a str,
     pub rule: &'static str,
     pub severity: &'static str,
     pub confidence: &'static str,
-    pub principal: String,
+    pub principal: &'a str,
     pub principal_kind: &'static str,
-    pub declared_role: Option<String>,
-    pub message: String,
-    pub excess: Vec<ExcessEntry>,
+    pub declared_role: Option<&'a str>,
+    pub message: &'a str,
+    pub excess: Vec<ExcessEntry<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub excess_groups_omitted: Option<usize>,
-    pub path: Vec<HopEntry>,
+    pub path: Vec<HopEntry<'a>>,
     pub suppressed: bool,
-    pub suppression: Option<SuppressionEntry>,
+    pub suppression: Option<SuppressionEntry<'a>>,
     /// With `--baseline`: `new` or `remaining` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct ExcessEntry {
-    pub service: String,
-    pub access_level: String,
+pub struct ExcessEntry<'a> {
+    pub service: &'a str,
+    pub access_level: &'a str,
     pub count: usize,
     pub truncated: bool,
-    pub holder: String,
-    pub via: Vec<HopEntry>,
-    pub actions: Vec<ActionEntry>,
+    pub holder: &'a str,
+    pub via: Vec<HopEntry<'a>>,
+    pub actions: Vec<ActionEntry<'a>>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct ActionEntry {
-    pub action: String,
-    pub resources: Vec<String>,
+pub struct ActionEntry<'a> {
+    pub action: &'a str,
+    pub resources: &'a [String],
     pub conditional: bool,
-    pub statement: StatementEntry,
+    pub statement: StatementEntry<'a>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct StatementEntry {
-    pub policy: String,
+pub struct StatementEntry<'a> {
+    pub policy: &'a str,
     pub index: usize,
-    pub sid: Option<String>,
+    pub sid: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct HopEntry {
-    pub from: String,
-    pub to: String,
+pub struct HopEntry<'a> {
+    pub from: &'a str,
+    pub to: &'a str,
     pub kind: &'static str,
-    pub action: Option<String>,
-    pub escalation_path: Option<String>,
-    pub escalation_name: Option<String>,
+    pub action: Option<&'a str>,
+    pub escalation_path: Option<&'a str>,
+    pub escalation_name: Option<&'a str>,
     pub conditional: bool,
-    pub condition_keys: Vec<String>,
-    pub inconclusive: Option<String>,
-    pub statements: Vec<StatementEntry>,
+    pub condition_keys: &'a [String],
+    pub inconclusive: Option<&'a str>,
+    pub statements: Vec<StatementEntry<'a>>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct SuppressionEntry {
-    pub reason: String,
-    pub expires: String,
+pub struct SuppressionEntry<'a> {
+    pub reason: &'a str,
+    pub expires: &'a str,
     pub expired: bool,
 }
 
 /// A statement reference as written in reports.
-pub fn statement(s: &StatementRef) -> StatementEntry {
+pub fn statement(s: &StatementRef) -> StatementEntry<'_> {
     StatementEntry {
-        policy: s.policy.clone(),
+        policy: &s.policy,
         index: s.index,
-        sid: s.sid.clone(),
+        sid: s.sid.as_deref(),
     }
 }
 
 /// A hop as written in reports.
-pub fn hop(h: &Hop) -> HopEntry {
+pub fn hop(h: &Hop) -> HopEntry<'_> {
     let (kind, action, path, name) = match &h.kind {
-        HopKind::Assume { action } => ("assume", Some(action.clone()), None, None),
+        HopKind::Assume { action } => ("assume", Some(action.as_str()), None, None),
         HopKind::Escalation { path, name } => {
-            ("escalation", None, Some(path.clone()), Some(name.clone()))
+            ("escalation", None, Some(path.as_str()), Some(name.as_str()))
         }
     };
     HopEntry {
-        from: h.from.clone(),
-        to: h.to.clone(),
+        from: &h.from,
+        to: &h.to,
         kind,
         action,
         escalation_path: path,
         escalation_name: name,
         conditional: !h.condition_keys.is_empty() || h.inconclusive.is_some(),
-        condition_keys: h.condition_keys.clone(),
-        inconclusive: h.inconclusive.clone(),
+        condition_keys: &h.condition_keys,
+        inconclusive: h.inconclusive.as_deref(),
         statements: h.statements.iter().map(statement).collect(),
     }
 }
 
 /// The report entry of one finding.
-pub fn finding(f: &Finding) -> FindingEntry {
+pub fn finding(f: &Finding) -> FindingEntry<'_> {
     FindingEntry {
-        id: f.id.clone(),
+        id: &f.id,
         rule: f.rule,
         severity: f.severity.as_str(),
         confidence: f.confidence.as_str(),
-        principal: f.principal.clone(),
+        principal: &f.principal,
         principal_kind: f.principal_kind.as_str(),
-        declared_role: f.declared_role.clone(),
-        message: f.message.clone(),
+        declared_role: f.declared_role.as_deref(),
+        message: &f.message,
         excess: f
             .excess
             .iter()
             .map(|g| ExcessEntry {
-                service: g.service.clone(),
-                access_level: g.access_level.clone(),
+                service: &g.service,
+                access_level: &g.access_level,
                 count: g.count,
                 truncated: g.count > g.actions.len(),
-                holder: g.holder.clone(),
+                holder: &g.holder,
                 via: g.via.iter().map(hop).collect(),
                 actions: g
                     .actions
                     .iter()
                     .map(|a| ActionEntry {
-                        action: a.action.clone(),
-                        resources: a.resources.clone(),
+                        action: &a.action,
+                        resources: &a.resources,
                         conditional: a.conditional,
                         statement: statement(&a.statement),
                     })
@@ -218,20 +219,20 @@ pub fn finding(f: &Finding) -> FindingEntry {
         path: f.path.iter().map(hop).collect(),
         suppressed: f.is_suppressed(),
         suppression: f.suppression.as_ref().map(|s| SuppressionEntry {
-            reason: s.reason.clone(),
-            expires: s.expires.clone(),
+            reason: &s.reason,
+            expires: &s.expires,
             expired: s.expired,
         }),
         status: None,
     }
 }
 
-/// Builds the report of an analysis.
-pub fn build(
-    analysis: &Analysis,
-    snapshot: &overreach_snapshot::Snapshot,
+/// Builds the report of an analysis, borrowing from it and the snapshot.
+pub fn build<'a>(
+    analysis: &'a Analysis,
+    snapshot: &'a overreach_snapshot::Snapshot,
     generated_at: String,
-) -> Report {
+) -> Report<'a> {
     let catalog = Catalog::embedded();
     let mut counts = SeverityCounts::default();
     let mut by_rule = std::collections::BTreeMap::new();
@@ -241,7 +242,7 @@ pub fn build(
             suppressed += 1;
             continue;
         }
-        *by_rule.entry(f.rule.to_string()).or_insert(0) += 1;
+        *by_rule.entry(f.rule).or_insert(0) += 1;
         match f.severity {
             overreach_analysis::finding::Severity::Critical => counts.critical += 1,
             overreach_analysis::finding::Severity::High => counts.high += 1,
@@ -254,28 +255,28 @@ pub fn build(
         tool: Tool {
             name: "overreach",
             version: env!("CARGO_PKG_VERSION"),
-            catalog_version: catalog.version.clone(),
-            catalog_date: catalog.updated_at.clone(),
+            catalog_version: &catalog.version,
+            catalog_date: &catalog.updated_at,
         },
         generated_at,
         account_ids: if analysis.account.id.is_empty() {
-            Vec::new()
+            &[]
         } else {
-            vec![analysis.account.id.clone()]
+            std::slice::from_ref(&analysis.account.id)
         },
         partial: snapshot.is_partial(),
         errors: snapshot
             .errors
             .iter()
             .map(|e| ErrorEntry {
-                api: e.api.clone(),
-                target: e.target.clone(),
-                permission: e.permission.clone(),
-                kind: e.kind.as_str().to_string(),
-                message: e.message.clone(),
+                api: &e.api,
+                target: &e.target,
+                permission: &e.permission,
+                kind: e.kind.as_str(),
+                message: &e.message,
             })
             .collect(),
-        warnings: analysis.warnings.clone(),
+        warnings: &analysis.warnings,
         summary: Summary {
             principals: analysis.account.principals.len(),
             findings: analysis.findings.len() - suppressed,
@@ -289,13 +290,13 @@ pub fn build(
             .iter()
             .zip(&analysis.declared)
             .map(|(p, d)| PrincipalEntry {
-                arn: p.arn.clone(),
+                arn: &p.arn,
                 principal_type: p.kind.as_str(),
                 kind: d.kind.kind.as_str(),
-                kind_source: d.kind.source.clone(),
-                declared_role: d.role.clone(),
-                declared_role_source: d.role_source.clone(),
-                inconclusive: p.inconclusive.clone(),
+                kind_source: &d.kind.source,
+                declared_role: d.role.as_deref(),
+                declared_role_source: d.role_source.as_deref(),
+                inconclusive: &p.inconclusive,
             })
             .collect(),
         findings: analysis.findings.iter().map(finding).collect(),
@@ -303,16 +304,16 @@ pub fn build(
     }
 }
 
-impl Report {
+impl<'a> Report<'a> {
     /// Adds the drift against a baseline report: the `drift` object and each finding's `status`.
-    pub fn set_drift(&mut self, drift: &super::drift::Drift) {
+    pub fn set_drift(&mut self, drift: &'a super::drift::Drift) {
         for f in &mut self.findings {
-            f.status = Some(drift.status(&f.id).as_str());
+            f.status = Some(drift.status(f.id).as_str());
         }
         self.drift = Some(DriftEntry {
-            new: drift.new.clone(),
+            new: &drift.new,
             resolved: drift.resolved_ids(),
-            remaining: drift.remaining.clone(),
+            remaining: &drift.remaining,
         });
     }
 }
