@@ -12,6 +12,7 @@ use overreach_policy::eval::{
 };
 use overreach_policy::glob::Pattern;
 use overreach_policy::{Catalog, Principal, RequestContext, StatementRef};
+use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::access::{decide, decide_with};
@@ -193,216 +194,213 @@ impl PathCatalog {
     }
 }
 
-/// Adds an escalation edge for every path each principal can take.
+/// Adds an escalation edge for every path each principal can take. Paths are decided in
+/// parallel; their edges are added in catalogue order, so the graph is the same on every run.
 pub fn add_escalation_edges(
     graph: &mut PermissionGraph,
     account: &Account,
     rights: &Rights,
     paths: &PathCatalog,
 ) {
+    let plans: Vec<(&EscalationPath, Vec<PlannedEdge>)> = paths
+        .paths
+        .par_iter()
+        .filter(|p| p.expressible)
+        .map(|path| (path, path_edges(account, rights, path)))
+        .collect();
+    for (path, edges) in plans {
+        for (from, to, grounds) in edges {
+            let from = graph.node(from);
+            let to = graph.node(to);
+            graph.graph.add_edge(
+                from,
+                to,
+                Edge::Escalation {
+                    path: path.id.clone(),
+                    grounds,
+                },
+            );
+        }
+    }
+}
+
+/// An escalation edge to add: from, to, and why.
+type PlannedEdge = (Node, Node, Grounds);
+
+/// The edges of one path, in the order they are added.
+fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<PlannedEdge> {
     let catalog = Catalog::embedded();
-    for path in paths.paths.iter().filter(|p| p.expressible) {
-        let ids: Vec<Option<u32>> = path
+    let mut out: Vec<PlannedEdge> = Vec::new();
+    let ids: Vec<Option<u32>> = path
+        .required
+        .iter()
+        .map(|r| catalog.lookup(&r.action))
+        .collect();
+    // a plain role assumption is what the can-assume edges (and the account-root hub)
+    // already represent, decided exactly
+    if path.is_plain_assumption() {
+        return out;
+    }
+    // the roles a service may assume do not depend on the principal: decide them once
+    let service_roles: Option<Vec<(PrincipalIdx, Grounds)>> =
+        path.target.trusts_service.as_deref().map(|service| {
+            (0..account.principals.len())
+                .filter(|&r| account.principals[r].kind == PrincipalType::Role)
+                .filter_map(|r| trusts_service(account, r, service).map(|g| (r, g)))
+                .collect()
+        });
+    // a path whose requests are about "any resource" or "the target" only: a principal that
+    // may make them on any resource, whatever the target, gets one edge to the path's hub
+    let hubbable = path.target.kind != TargetKind::Own
+        && path.target.assumable_by_self != Some(true)
+        && path
             .required
             .iter()
-            .map(|r| catalog.lookup(&r.action))
-            .collect();
-        // a plain role assumption is what the can-assume edges (and the account-root hub)
-        // already represent, decided exactly
-        if path.is_plain_assumption() {
+            .all(|r| matches!(r.resource, ResourceRef::Any | ResourceRef::Target));
+    let mut hub: Option<Node> = None;
+    // (shared rights pointer, is a user) -> the class hub, `None` when the class reaches
+    // no target
+    let mut classes: HashMap<(usize, bool), Option<(Node, Grounds)>> = HashMap::new();
+    let mut free: HashMap<usize, bool> = HashMap::new();
+    let mut hubs_by_targets: HashMap<Vec<(Node, Option<Grounds>)>, Node> = HashMap::new();
+    let required: Vec<&str> = path.required.iter().map(|r| r.action.as_str()).collect();
+    for p in 0..account.principals.len() {
+        // cheap filter: every required action must be allowed at least conditionally
+        let own = rights.of(p);
+        // a principal that already holds every action gains nothing by escalating
+        if own.allowed.len() == catalog.len() {
             continue;
         }
-        // the roles a service may assume do not depend on the principal: decide them once
-        let service_roles: Option<Vec<(PrincipalIdx, Grounds)>> =
-            path.target.trusts_service.as_deref().map(|service| {
-                (0..account.principals.len())
-                    .filter(|&r| account.principals[r].kind == PrincipalType::Role)
-                    .filter_map(|r| trusts_service(account, r, service).map(|g| (r, g)))
-                    .collect()
-            });
-        // a path whose requests are about "any resource" or "the target" only: a principal that
-        // may make them on any resource, whatever the target, gets one edge to the path's hub
-        let hubbable = path.target.kind != TargetKind::Own
-            && path.target.assumable_by_self != Some(true)
-            && path
-                .required
-                .iter()
-                .all(|r| matches!(r.resource, ResourceRef::Any | ResourceRef::Target));
-        let mut hub: Option<petgraph::graph::NodeIndex> = None;
-        // (shared rights pointer, is a user) -> the class hub, `None` when the class reaches
-        // no target
-        let mut classes: HashMap<(usize, bool), Option<(petgraph::graph::NodeIndex, Grounds)>> =
-            HashMap::new();
-        let mut free: HashMap<usize, bool> = HashMap::new();
-        let mut hubs_by_targets: HashMap<Vec<(Node, Option<Grounds>)>, petgraph::graph::NodeIndex> =
-            HashMap::new();
-        let required: Vec<&str> = path.required.iter().map(|r| r.action.as_str()).collect();
-        for p in 0..account.principals.len() {
-            // cheap filter: every required action must be allowed at least conditionally
-            let own = rights.of(p);
-            // a principal that already holds every action gains nothing by escalating
-            if own.allowed.len() == catalog.len() {
-                continue;
-            }
-            if !ids.iter().all(|id| {
-                id.is_none_or(|id| own.allowed.contains(id) || own.conditional.contains(id))
-            }) {
-                continue;
-            }
-            if let Some(applies) = path.target.applies_to.as_deref() {
-                let kind = account.principals[p].kind;
-                if (applies == "user" && kind != PrincipalType::User)
-                    || (applies == "role" && kind != PrincipalType::Role)
-                {
-                    continue;
-                }
-            }
-            if hubbable {
-                // no request names the target: one decision holds for every target
-                let target_free = path.required.iter().all(|r| r.resource == ResourceRef::Any);
-                let grounds = if target_free {
-                    check(account, rights, p, path, None)
-                } else {
-                    ids.iter()
-                        .map(|id| id.and_then(|id| rights.anywhere(account, p, id)))
-                        .collect::<Option<Vec<StatementRef>>>()
-                        .map(|statements| Grounds {
-                            condition_keys: Vec::new(),
-                            statements,
-                            inconclusive: path.needs_existing.clone(),
-                        })
-                };
-                if target_free && grounds.is_none() {
-                    continue;
-                }
-                if let Some(grounds) = grounds {
-                    let to = match hub {
-                        Some(h) => h,
-                        None => {
-                            let h = add_hub(graph, account, path, service_roles.as_deref());
-                            hub = Some(h);
-                            h
-                        }
-                    };
-                    let from = graph.node(Node::Principal(p));
-                    graph.graph.add_edge(
-                        from,
-                        to,
-                        Edge::Escalation {
-                            path: path.id.clone(),
-                            grounds,
-                        },
-                    );
-                    continue;
-                }
-            }
-            // principals with the same layers decide every target alike when nothing in those
-            // layers depends on who they are: decide once per class, link through a class hub
-            // (one edge per principal plus one per target, instead of one per pair)
-            if path.target.kind != TargetKind::Own
-                && path.target.assumable_by_self != Some(true)
-                && {
-                    // a property of the layers, so of the whole class: decided once per class
-                    let layers = Arc::as_ptr(rights.shared(p)) as usize;
-                    *free
-                        .entry(layers)
-                        .or_insert_with(|| crate::access::identity_free(account, p, &required))
-                }
+        if !ids
+            .iter()
+            .all(|id| id.is_none_or(|id| own.allowed.contains(id) || own.conditional.contains(id)))
+        {
+            continue;
+        }
+        if let Some(applies) = path.target.applies_to.as_deref() {
+            let kind = account.principals[p].kind;
+            if (applies == "user" && kind != PrincipalType::User)
+                || (applies == "role" && kind != PrincipalType::Role)
             {
-                let key = (
-                    Arc::as_ptr(rights.shared(p)) as usize,
-                    account.principals[p].kind == PrincipalType::User,
-                );
-                let class_hub = match classes.get(&key) {
+                continue;
+            }
+        }
+        if hubbable {
+            // no request names the target: one decision holds for every target
+            let target_free = path.required.iter().all(|r| r.resource == ResourceRef::Any);
+            let grounds = if target_free {
+                check(account, rights, p, path, None)
+            } else {
+                ids.iter()
+                    .map(|id| id.and_then(|id| rights.anywhere(account, p, id)))
+                    .collect::<Option<Vec<StatementRef>>>()
+                    .map(|statements| Grounds {
+                        condition_keys: Vec::new(),
+                        statements,
+                        inconclusive: path.needs_existing.clone(),
+                    })
+            };
+            if target_free && grounds.is_none() {
+                continue;
+            }
+            if let Some(grounds) = grounds {
+                let to = match &hub {
                     Some(h) => h.clone(),
                     None => {
-                        let found = targets(account, rights, p, path, service_roles.as_deref());
-                        let h = if found.is_empty() {
-                            None
-                        } else {
-                            // the same grounds for every target (one statement grants the path
-                            // on all of them): they go on the edge into the hub, and classes
-                            // reaching the same targets share one hub
-                            let uniform = found.windows(2).all(|w| w[0].1 == w[1].1);
-                            let (entry, hub_key): (Grounds, Vec<(Node, Option<Grounds>)>) =
-                                if uniform {
-                                    (
-                                        found[0].1.clone(),
-                                        found.iter().map(|(n, _)| (n.clone(), None)).collect(),
-                                    )
-                                } else {
-                                    (
-                                        Grounds::default(),
-                                        found
-                                            .iter()
-                                            .map(|(n, g)| (n.clone(), Some(g.clone())))
-                                            .collect(),
-                                    )
-                                };
-                            let hub = match hubs_by_targets.get(&hub_key) {
-                                Some(&same) => same,
-                                None => {
-                                    let hub = graph.node(Node::PathTargets(format!(
-                                        "{}#{}",
-                                        path.id,
-                                        hubs_by_targets.len() + 1
-                                    )));
-                                    for (node, grounds) in &hub_key {
-                                        let to = graph.node(node.clone());
-                                        graph.graph.add_edge(
-                                            hub,
-                                            to,
-                                            Edge::Escalation {
-                                                path: path.id.clone(),
-                                                grounds: grounds.clone().unwrap_or_default(),
-                                            },
-                                        );
-                                    }
-                                    hubs_by_targets.insert(hub_key, hub);
-                                    hub
-                                }
-                            };
-                            Some((hub, entry))
-                        };
-                        classes.insert(key, h.clone());
+                        let h = add_hub(&mut out, account, path, service_roles.as_deref());
+                        hub = Some(h.clone());
                         h
                     }
                 };
-                if let Some((hub, entry)) = class_hub {
-                    let from = graph.node(Node::Principal(p));
-                    graph.graph.add_edge(
-                        from,
-                        hub,
-                        Edge::Escalation {
-                            path: path.id.clone(),
-                            grounds: entry,
-                        },
-                    );
-                }
+                out.push((Node::Principal(p), to, grounds));
                 continue;
             }
-            for (node, grounds) in targets(account, rights, p, path, service_roles.as_deref()) {
-                let from = graph.node(Node::Principal(p));
-                let to = graph.node(node);
-                let edge = Edge::Escalation {
-                    path: path.id.clone(),
-                    grounds,
-                };
-                graph.graph.add_edge(from, to, edge);
+        }
+        // principals with the same layers decide every target alike when nothing in those
+        // layers depends on who they are: decide once per class, link through a class hub
+        // (one edge per principal plus one per target, instead of one per pair)
+        if path.target.kind != TargetKind::Own && path.target.assumable_by_self != Some(true) && {
+            // a property of the layers, so of the whole class: decided once per class
+            let layers = Arc::as_ptr(rights.shared(p)) as usize;
+            *free
+                .entry(layers)
+                .or_insert_with(|| crate::access::identity_free(account, p, &required))
+        } {
+            let key = (
+                Arc::as_ptr(rights.shared(p)) as usize,
+                account.principals[p].kind == PrincipalType::User,
+            );
+            let class_hub = match classes.get(&key) {
+                Some(h) => h.clone(),
+                None => {
+                    let found = targets(account, rights, p, path, service_roles.as_deref());
+                    let h = if found.is_empty() {
+                        None
+                    } else {
+                        // the same grounds for every target (one statement grants the path
+                        // on all of them): they go on the edge into the hub, and classes
+                        // reaching the same targets share one hub
+                        let uniform = found.windows(2).all(|w| w[0].1 == w[1].1);
+                        let (entry, hub_key): (Grounds, Vec<(Node, Option<Grounds>)>) = if uniform {
+                            (
+                                found[0].1.clone(),
+                                found.iter().map(|(n, _)| (n.clone(), None)).collect(),
+                            )
+                        } else {
+                            (
+                                Grounds::default(),
+                                found
+                                    .iter()
+                                    .map(|(n, g)| (n.clone(), Some(g.clone())))
+                                    .collect(),
+                            )
+                        };
+                        let hub = match hubs_by_targets.get(&hub_key) {
+                            Some(same) => same.clone(),
+                            None => {
+                                let hub = Node::PathTargets(format!(
+                                    "{}#{}",
+                                    path.id,
+                                    hubs_by_targets.len() + 1
+                                ));
+                                for (node, grounds) in &hub_key {
+                                    out.push((
+                                        hub.clone(),
+                                        node.clone(),
+                                        grounds.clone().unwrap_or_default(),
+                                    ));
+                                }
+                                hubs_by_targets.insert(hub_key, hub.clone());
+                                hub
+                            }
+                        };
+                        Some((hub, entry))
+                    };
+                    classes.insert(key, h.clone());
+                    h
+                }
+            };
+            if let Some((hub, entry)) = class_hub {
+                out.push((Node::Principal(p), hub, entry));
             }
+            continue;
+        }
+        for (node, grounds) in targets(account, rights, p, path, service_roles.as_deref()) {
+            out.push((Node::Principal(p), node, grounds));
         }
     }
+    out
 }
 
 /// The hub of a path: edges from it to every target that meets the path's target-side
 /// prerequisites (service trust, instance profile).
 fn add_hub(
-    graph: &mut PermissionGraph,
+    out: &mut Vec<PlannedEdge>,
     account: &Account,
     path: &EscalationPath,
     service_roles: Option<&[(PrincipalIdx, Grounds)]>,
-) -> petgraph::graph::NodeIndex {
-    let hub = graph.node(Node::PathTargets(path.id.clone()));
+) -> Node {
+    let hub = Node::PathTargets(path.id.clone());
     let plain = Grounds::default();
     let targets: Vec<(Node, Grounds)> = match path.target.kind {
         TargetKind::Own => Vec::new(),
@@ -432,15 +430,7 @@ fn add_hub(
             .collect(),
     };
     for (node, grounds) in targets {
-        let to = graph.node(node);
-        graph.graph.add_edge(
-            hub,
-            to,
-            Edge::Escalation {
-                path: path.id.clone(),
-                grounds,
-            },
-        );
+        out.push((hub.clone(), node, grounds));
     }
     hub
 }

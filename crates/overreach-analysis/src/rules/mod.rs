@@ -289,13 +289,14 @@ pub(crate) fn evidence(
             .map_or("", |s| s.prefix.as_str())
     };
     let level_name = |g: &GroupCount| label.unwrap_or(g.level.as_str());
-    counts.sort_by(|a, b| {
-        group_rank(level_name(a), prefix(a))
-            .cmp(&group_rank(level_name(b), prefix(b)))
-            .then(b.count.cmp(&a.count))
-            .then(prefix(a).cmp(prefix(b)))
-            .then(a.holder.cmp(&b.holder))
-            .then(level_index(a.level).cmp(&level_index(b.level)))
+    counts.sort_by_cached_key(|g| {
+        (
+            group_rank(level_name(g), prefix(g)),
+            std::cmp::Reverse(g.count),
+            prefix(g),
+            g.holder,
+            level_index(g.level),
+        )
     });
     let vias: Vec<_> = shares.iter().map(|(h, _)| view.via(ctx, h)).collect();
     let groups = counts

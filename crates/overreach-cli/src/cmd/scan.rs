@@ -264,6 +264,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     if snapshot.is_partial() {
         outcome = outcome.combine(Outcome::Partial);
     }
+    // the process ends here: freeing a large account's analysis piece by piece would only
+    // delay the exit (the reports are already written and flushed)
+    std::mem::forget(analysis);
+    std::mem::forget(snapshot);
     Ok(outcome)
 }
 
