@@ -86,7 +86,13 @@ pub struct Memo {
         std::collections::HashMap<(usize, String), Arc<overreach_policy::ActionSet>>,
     >,
     tag_keys: std::sync::OnceLock<std::collections::BTreeSet<String>>,
+    /// Per grant (by address): its resources as written and its statement, shared by every
+    /// action the evidence cites it for.
+    cites: std::sync::Mutex<std::collections::HashMap<usize, Citation>>,
 }
+
+/// How evidence cites a grant: its resources as written and its statement.
+pub type Citation = (Arc<[String]>, Arc<overreach_policy::StatementRef>);
 
 /// The tag keys (lowercase) the conditions and resources of `policies` ask about as
 /// `aws:PrincipalTag/KEY`.
@@ -127,6 +133,24 @@ impl Memo {
     pub fn principal_tag_keys(&self, account: &Account) -> &std::collections::BTreeSet<String> {
         self.tag_keys
             .get_or_init(|| tag_keys_asked(account.policies.iter()))
+    }
+
+    /// The citation of `grant`, made once.
+    pub fn cite(&self, grant: &overreach_policy::summary::Grant) -> Citation {
+        // INVARIANT: the key's address stays valid while the analysis runs: `Rights` keeps every
+        // shared summary (and its grants) alive
+        let key = std::ptr::from_ref(grant) as usize;
+        if let Some(hit) = self.cites.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return hit;
+        }
+        let made: Citation = (
+            Arc::from(grant.resources.describe()),
+            Arc::new(grant.statement.clone()),
+        );
+        if let Ok(mut m) = self.cites.lock() {
+            m.insert(key, made.clone());
+        }
+        made
     }
 
     /// The set for `holder` and `tag`, computed by `f` the first time.

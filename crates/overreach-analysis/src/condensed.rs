@@ -68,8 +68,8 @@ pub struct Share {
     pub entry: Entry,
     /// Its component (where the entry's path ends, or starts for a rewrite).
     pub comp: CompIdx,
-    /// The actions.
-    pub set: ActionSet,
+    /// The actions (shared with the answers it was merged from when it is the same set).
+    pub set: Arc<ActionSet>,
     /// Components crossed to reach it (nearer holders are asked first).
     pub depth: usize,
     /// How many actions the holder's rights name (broader holders are asked first within
@@ -218,6 +218,16 @@ impl Condensed {
             trees: Mutex::new(HashMap::new()),
             answers: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// How many components the graph has.
+    pub fn component_count(&self) -> usize {
+        self.members.len()
+    }
+
+    /// The size of the largest component.
+    pub fn largest_component(&self) -> usize {
+        self.members.iter().map(Vec::len).max().unwrap_or(0)
     }
 
     /// The component of a node.
@@ -750,16 +760,19 @@ fn push(
     out: &mut Vec<Share>,
     covered: &mut ActionSet,
     (entry, comp, depth, breadth): (Entry, CompIdx, usize, usize),
-    set: &ActionSet,
+    set: &Arc<ActionSet>,
 ) {
-    if set.is_subset(covered) {
-        return;
-    }
     let share = set.difference(covered);
     if share.has_no_known() {
         return;
     }
     covered.union_with(&share);
+    // most shares pass whole from a successor's answer to its predecessors': one allocation
+    let share = if share == **set {
+        Arc::clone(set)
+    } else {
+        Arc::new(share)
+    };
     out.push(Share {
         entry,
         comp,

@@ -1,6 +1,7 @@
 //! Findings: what a rule reports, with the evidence that makes it explainable.
 
 use std::fmt;
+use std::sync::Arc;
 
 use overreach_policy::StatementRef;
 
@@ -117,14 +118,15 @@ impl Hop {
 /// An action a principal can do beyond its baseline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExcessAction {
-    /// `service:Action`.
-    pub action: String,
-    /// The resources it is granted on (as written; `not X` for NotResource).
-    pub resources: Vec<String>,
+    /// `service:Action` (shared with the catalogue).
+    pub action: Arc<str>,
+    /// The resources it is granted on (as written; `not X` for NotResource), shared by every
+    /// action the statement grants.
+    pub resources: Arc<[String]>,
     /// True when granted only under conditions.
     pub conditional: bool,
-    /// The granting statement.
-    pub statement: StatementRef,
+    /// The granting statement (shared likewise).
+    pub statement: Arc<StatementRef>,
 }
 
 /// Excess actions of one service and access level, reached one way.
@@ -140,8 +142,9 @@ pub struct ExcessGroup {
     pub actions: Vec<ExcessAction>,
     /// The principal whose policies grant them (the finding's principal, or one it reaches).
     pub holder: String,
-    /// The hops from the finding's principal to the holder (empty: its own policies).
-    pub via: Vec<Hop>,
+    /// The hops from the finding's principal to the holder (empty: its own policies), shared
+    /// by the groups of one holder.
+    pub via: Arc<[Hop]>,
 }
 
 /// At most this many actions are listed per excess group; `count` has the full number.
@@ -220,7 +223,7 @@ impl Finding {
     pub fn excess_actions(&self) -> Vec<String> {
         self.excess
             .iter()
-            .flat_map(|g| g.actions.iter().map(|a| a.action.clone()))
+            .flat_map(|g| g.actions.iter().map(|a| a.action.to_string()))
             .collect()
     }
 }

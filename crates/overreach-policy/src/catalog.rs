@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 
@@ -135,6 +135,8 @@ pub struct Catalog {
     by_prefix: HashMap<String, u32>,
     /// Set when the embedded data could not be read (then the catalogue is empty).
     load_error: Option<String>,
+    /// `service:Action` of every action, shared (built on first use).
+    names: OnceLock<Vec<Arc<str>>>,
 }
 
 #[derive(Deserialize)]
@@ -168,6 +170,7 @@ impl Catalog {
                 by_name: HashMap::new(),
                 by_prefix: HashMap::new(),
                 load_error: Some(e),
+                names: OnceLock::new(),
             })
         })
     }
@@ -215,6 +218,7 @@ impl Catalog {
             by_name,
             by_prefix,
             load_error: None,
+            names: OnceLock::new(),
         })
     }
 
@@ -263,6 +267,19 @@ impl Catalog {
         match self.action(id) {
             Some(a) => format!("{}:{}", self.services[a.service as usize].prefix, a.name),
             None => format!("<action #{id}>"),
+        }
+    }
+
+    /// `service:Action` with AWS's casing, shared: every caller gets the same allocation.
+    pub fn shared_name(&self, id: ActionId) -> Arc<str> {
+        let names = self.names.get_or_init(|| {
+            (0..self.actions.len() as ActionId)
+                .map(|i| Arc::from(self.full_name(i)))
+                .collect()
+        });
+        match names.get(id as usize) {
+            Some(name) => Arc::clone(name),
+            None => Arc::from(self.full_name(id)),
         }
     }
 

@@ -175,7 +175,7 @@ pub(crate) struct Evidence {
     /// How many groups are not listed.
     pub omitted: usize,
     /// The hops to each holder, in the order of the shares.
-    pub vias: Vec<Vec<crate::finding::Hop>>,
+    pub vias: Vec<Arc<[crate::finding::Hop]>>,
 }
 
 /// One excess group before its actions are listed.
@@ -298,7 +298,10 @@ pub(crate) fn evidence(
             level_index(g.level),
         )
     });
-    let vias: Vec<_> = shares.iter().map(|(h, _)| view.via(ctx, h)).collect();
+    let vias: Vec<Arc<[crate::finding::Hop]>> = shares
+        .iter()
+        .map(|(h, _)| Arc::from(view.via(ctx, h)))
+        .collect();
     let groups = counts
         .iter()
         .take(MAX_GROUPS_LISTED)
@@ -329,11 +332,12 @@ pub(crate) fn evidence(
                             && !listed.contains(&id)
                         {
                             listed.push(id);
+                            let (resources, statement) = ctx.memo.cite(grant);
                             actions.push(ExcessAction {
-                                action: catalog.full_name(id),
-                                resources: grant.resources.describe(),
+                                action: catalog.shared_name(id),
+                                resources,
                                 conditional: conditional || holder.conditional,
-                                statement: grant.statement.clone(),
+                                statement,
                             });
                         }
                     });
@@ -346,7 +350,7 @@ pub(crate) fn evidence(
                 count: g.count,
                 actions,
                 holder: holder.label.clone(),
-                via: vias[g.holder].clone(),
+                via: Arc::clone(&vias[g.holder]),
             }
         })
         .collect();

@@ -64,7 +64,7 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         let size = share.len();
         if size > biggest {
             biggest = size;
-            path = via.clone();
+            path = via.to_vec();
             first = holder.label.clone();
         }
         gained.union_with(share);

@@ -3,7 +3,8 @@
 //!
 //! Times every stage of an analysis of a generated account (generating it into
 //! `target/bench/SIZE/` when missing): parse floor, load, account model, rights, graph,
-//! escalation edges, declarations, the full `analyze`, then the real `overreach scan` binary
+//! escalation edges, the condensation into strongly connected components, declarations, the full
+//! `analyze`, then the real `overreach scan` binary
 //! end to end (under `/usr/bin/time -v` when present, for its peak memory), and `cloudsplaining`
 //! on the same file when it is installed.
 //!
@@ -632,19 +633,15 @@ fn worker(
         "+{} edges",
         graph.graph.edge_count().saturating_sub(before)
     ));
-    let reach = rec.time("reach: graph.reach() for every principal", || {
-        let sizes: Vec<usize> = (0..account.principals.len())
-            .map(|p| graph.reach(p).len())
-            .collect();
-        let total: usize = sizes.iter().sum();
-        let max = sizes.iter().copied().max().unwrap_or(0);
-        let with = sizes.iter().filter(|&&n| n > 0).count();
-        (total, max, with)
+    let condensed = rec.time("condensation: strongly connected components", || {
+        overreach_analysis::condensed::Condensed::build(&graph)
     });
     rec.note(format!(
-        "{} nodes reached in total, max {} from one principal, {} principals reach something",
-        reach.0, reach.1, reach.2
+        "{} components, the largest of {} nodes",
+        condensed.component_count(),
+        condensed.largest_component()
     ));
+    drop(condensed);
 
     let text = std::fs::read_to_string(config_path).map_err(|e| e.to_string())?;
     let (config, baselines) =

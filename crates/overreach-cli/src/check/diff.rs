@@ -501,7 +501,7 @@ fn worse(old: &Finding, new: &Finding, gained: &BTreeSet<&str>) -> Option<String
         .excess
         .iter()
         .flat_map(|g| g.actions.iter())
-        .map(|a| a.action.as_str())
+        .map(|a| &*a.action)
         .filter(|a| gained.contains(a))
         .take(3)
         .collect();
@@ -520,10 +520,10 @@ fn locate(base: &Analysed, head: &Analysed, f: &Finding) -> Option<Location> {
         evidence.extend(h.statements.iter().map(|s| (s, f.principal.as_str())));
     }
     for g in &f.excess {
-        for h in &g.via {
+        for h in g.via.iter() {
             evidence.extend(h.statements.iter().map(|s| (s, f.principal.as_str())));
         }
-        evidence.extend(g.actions.iter().map(|a| (&a.statement, g.holder.as_str())));
+        evidence.extend(g.actions.iter().map(|a| (&*a.statement, g.holder.as_str())));
     }
     let located = |(s, holder): &(&StatementRef, &str)| {
         statement_location_strict(&head.set, s, holder, &f.principal)
