@@ -40,7 +40,7 @@ fn detected(snapshot: &Snapshot, path: &str, principal: &str, target: Option<&st
         .is_plain_assumption();
     analysis.graph.graph.edges(from).any(|e| {
         let matches = match e.weight() {
-            Edge::Escalation { path: id, .. } => id == path,
+            Edge::Escalation { path: id, .. } => **id == *path,
             // a plain assumption path is represented by the can-assume edge
             Edge::CanAssume { .. } => plain,
             _ => false,

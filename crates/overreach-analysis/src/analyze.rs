@@ -376,7 +376,7 @@ pub fn hop(graph: &PermissionGraph, account: &Account, e: EdgeIndex) -> Option<H
     let (kind, grounds) = match &graph.graph[e] {
         Edge::CanAssume { action, grounds } => (
             HopKind::Assume {
-                action: action.clone(),
+                action: action.to_string(),
             },
             grounds,
         ),
@@ -388,7 +388,7 @@ pub fn hop(graph: &PermissionGraph, account: &Account, e: EdgeIndex) -> Option<H
                 .unwrap_or_default();
             (
                 HopKind::Escalation {
-                    path: path.clone(),
+                    path: path.to_string(),
                     name,
                 },
                 grounds,

@@ -8,6 +8,7 @@
 //! conditional with the condition keys it depends on.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 
 use overreach_policy::StatementRef;
 use overreach_policy::eval::{Outcome, ResourcePolicyKind, action_matches};
@@ -94,17 +95,35 @@ pub enum Edge {
     /// Caller -> role: the caller can assume the role.
     CanAssume {
         /// `sts:AssumeRole`, `sts:AssumeRoleWithWebIdentity` or `sts:AssumeRoleWithSAML`.
-        action: String,
-        /// Why.
-        grounds: Grounds,
+        action: &'static str,
+        /// Why (equal grounds are one allocation).
+        grounds: Arc<Grounds>,
     },
     /// Principal -> principal, group or account admin: a privilege-escalation path.
     Escalation {
-        /// The path id in the escalation catalogue (`lambda-001`).
-        path: String,
-        /// Why.
-        grounds: Grounds,
+        /// The path id in the escalation catalogue (`lambda-001`), shared by its edges.
+        path: Arc<str>,
+        /// Why (equal grounds are one allocation).
+        grounds: Arc<Grounds>,
     },
+}
+
+/// One allocation per distinct grounds: millions of edges share few.
+#[derive(Debug, Default)]
+pub struct Interner {
+    seen: std::collections::HashSet<Arc<Grounds>>,
+}
+
+impl Interner {
+    /// The shared grounds equal to `grounds`.
+    pub fn get(&mut self, grounds: Grounds) -> Arc<Grounds> {
+        if let Some(hit) = self.seen.get(&grounds) {
+            return Arc::clone(hit);
+        }
+        let shared = Arc::new(grounds);
+        self.seen.insert(Arc::clone(&shared));
+        shared
+    }
 }
 
 impl Edge {
@@ -247,7 +266,26 @@ impl PermissionGraph {
                 .get(&p)
                 .is_some_and(|scopes| scopes.iter().any(|s| s.may_cover(arn)))
         };
+        // assumers with the same scopes (the same policies, mostly) are tested together: a role
+        // costs one test per distinct scope list, not one per assumer
+        let mut by_scopes: HashMap<&[&ResourceScope], Vec<PrincipalIdx>> = HashMap::new();
+        for &p in &assumers {
+            if let Some(scopes) = assume_scopes.get(&p) {
+                by_scopes.entry(scopes.as_slice()).or_default().push(p);
+            }
+        }
+        let mut scope_groups: Vec<(&[&ResourceScope], Vec<PrincipalIdx>)> =
+            by_scopes.into_iter().collect();
+        scope_groups.sort_by_key(|(_, members)| members.first().copied());
+        let allowed_on = |arn: &str| -> Vec<PrincipalIdx> {
+            scope_groups
+                .iter()
+                .filter(|(scopes, _)| scopes.iter().any(|s| s.may_cover(arn)))
+                .flat_map(|(_, members)| members.iter().copied())
+                .collect()
+        };
         let mut hub_used = false;
+        let mut interned = Interner::default();
         // callers whose layers say the same about sts:AssumeRole whoever they are: one decision
         // per (class, role) for roles trusting the account, through one hub per class
         let mut class_of: HashMap<PrincipalIdx, (usize, bool)> = HashMap::new();
@@ -306,19 +344,19 @@ impl PermissionGraph {
                     continue;
                 };
                 let Some(spec) = &st.principal else { continue };
-                let grounds = Grounds {
+                let grounds = Arc::new(Grounds {
                     condition_keys: st.conditions.iter().map(|c| c.key.clone()).collect(),
                     statements: vec![trust.statement_ref(si)],
                     inconclusive: None,
-                };
-                let outside = |g: &mut PermissionGraph, node: Node, action: &str| {
+                });
+                let outside = |g: &mut PermissionGraph, node: Node, action: &'static str| {
                     let from = g.node(node);
                     g.graph.add_edge(
                         from,
                         role_node,
                         Edge::CanAssume {
-                            action: action.to_string(),
-                            grounds: grounds.clone(),
+                            action,
+                            grounds: Arc::clone(&grounds),
                         },
                     );
                 };
@@ -345,12 +383,12 @@ impl PermissionGraph {
                     match acct {
                         Some(a) if a == account.id && names_account => {
                             if trust_denies {
-                                delegated.extend(assumers.iter().copied());
+                                delegated.extend(allowed_on(&role.arn));
                             } else {
                                 outside(self, Node::AccountRoot, action);
                                 hub_used = true;
                                 let by_class = crate::access::trust_identity_free(trust);
-                                delegated.extend(assumers.iter().copied().filter(|p| {
+                                delegated.extend(allowed_on(&role.arn).into_iter().filter(|p| {
                                     !(anywhere.contains_key(p)
                                         || by_class && class_of.contains_key(p))
                                 }));
@@ -399,13 +437,12 @@ impl PermissionGraph {
                         hub,
                         role_node,
                         Edge::CanAssume {
-                            action: "sts:AssumeRole".into(),
-                            grounds,
+                            action: "sts:AssumeRole",
+                            grounds: interned.get(grounds),
                         },
                     );
                 }
             }
-            delegated.retain(|&p| may_assume(p, &role.arn));
             candidates.extend(delegated);
             for p in candidates {
                 if p == ri {
@@ -419,8 +456,8 @@ impl PermissionGraph {
                     from,
                     role_node,
                     Edge::CanAssume {
-                        action: "sts:AssumeRole".into(),
-                        grounds,
+                        action: "sts:AssumeRole",
+                        grounds: interned.get(grounds),
                     },
                 );
             }
@@ -435,8 +472,8 @@ impl PermissionGraph {
                     from,
                     *hub,
                     Edge::CanAssume {
-                        action: "sts:AssumeRole".into(),
-                        grounds: Grounds::default(),
+                        action: "sts:AssumeRole",
+                        grounds: interned.get(Grounds::default()),
                     },
                 );
             }
@@ -456,8 +493,8 @@ impl PermissionGraph {
                     from,
                     root,
                     Edge::CanAssume {
-                        action: "sts:AssumeRole".into(),
-                        grounds,
+                        action: "sts:AssumeRole",
+                        grounds: interned.get(grounds),
                     },
                 );
             }

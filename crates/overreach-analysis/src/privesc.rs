@@ -208,7 +208,9 @@ pub fn add_escalation_edges(
         .filter(|p| p.expressible)
         .map(|path| (path, path_edges(account, rights, path)))
         .collect();
+    let mut interned = crate::graph::Interner::default();
     for (path, edges) in plans {
+        let id: Arc<str> = Arc::from(path.id.as_str());
         for (from, to, grounds) in edges {
             let from = graph.node(from);
             let to = graph.node(to);
@@ -216,8 +218,8 @@ pub fn add_escalation_edges(
                 from,
                 to,
                 Edge::Escalation {
-                    path: path.id.clone(),
-                    grounds,
+                    path: Arc::clone(&id),
+                    grounds: interned.get(grounds),
                 },
             );
         }

@@ -100,7 +100,7 @@ fn edge_label(e: &Edge) -> (String, bool) {
             action.trim_start_matches("sts:").to_string(),
             grounds.is_conditional(),
         ),
-        Edge::Escalation { path, grounds } => (path.clone(), grounds.is_conditional()),
+        Edge::Escalation { path, grounds } => (path.to_string(), grounds.is_conditional()),
     }
 }
 
