@@ -10,9 +10,11 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
-use overreach_policy::StatementRef;
+use overreach_policy::eval::resource_pattern_matches;
 use overreach_policy::eval::{Outcome, ResourcePolicyKind, action_matches};
+use overreach_policy::glob::Pattern;
 use overreach_policy::summary::ResourceScope;
+use overreach_policy::{NamedPolicy, StatementRef};
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 
@@ -286,6 +288,7 @@ impl PermissionGraph {
         };
         let mut hub_used = false;
         let mut interned = Interner::default();
+        let mut alike = AlikeRoles::new(account);
         // callers whose layers say the same about sts:AssumeRole whoever they are: one decision
         // per (class, role) for roles trusting the account, through one hub per class
         let mut class_of: HashMap<PrincipalIdx, (usize, bool)> = HashMap::new();
@@ -417,7 +420,7 @@ impl PermissionGraph {
                     if !may_assume(rep, &role.arn) {
                         continue;
                     }
-                    let Some(grounds) = assume_grounds(account, rep, role, trust) else {
+                    let Some(grounds) = alike.grounds(rep, ri, trust) else {
                         continue;
                     };
                     let hub = match hub {
@@ -448,7 +451,7 @@ impl PermissionGraph {
                 if p == ri {
                     continue;
                 }
-                let Some(grounds) = assume_grounds(account, p, role, trust) else {
+                let Some(grounds) = alike.grounds(p, ri, trust) else {
                     continue;
                 };
                 let from = self.node(Node::Principal(p));
@@ -614,6 +617,134 @@ fn role_by_name(account: &Account, arn: &str) -> Option<PrincipalIdx> {
 
 /// The grounds on which principal `p` may assume `role` (its layers and the role's trust
 /// policy), if it may.
+/// Decisions of `sts:AssumeRole` shared between roles a caller cannot tell apart. The request
+/// differs between two roles only in the role's ARN and its trust policy: roles whose trust
+/// policies are the same document, and whose ARNs the caller's policies (identity, boundary,
+/// SCPs) and the trust's resource patterns match alike, get the same decision, its trust
+/// statements re-pointed at each role's own trust policy. Callers or trusts with policy
+/// variables in resource patterns are decided role by role.
+pub(crate) struct AlikeRoles<'a> {
+    account: &'a Account,
+    /// Trust policy -> its class (the same document), `None` when it cannot be shared.
+    trust_class: HashMap<PolicyIdx, Option<usize>>,
+    classes: HashMap<String, usize>,
+    /// Caller -> the resource patterns of its layers (`None`: a policy variable).
+    patterns: HashMap<PrincipalIdx, Option<Vec<Pattern>>>,
+    decided: HashMap<(PrincipalIdx, usize, Vec<bool>), (Option<Grounds>, String)>,
+}
+
+impl<'a> AlikeRoles<'a> {
+    pub(crate) fn new(account: &'a Account) -> AlikeRoles<'a> {
+        AlikeRoles {
+            account,
+            trust_class: HashMap::new(),
+            classes: HashMap::new(),
+            patterns: HashMap::new(),
+            decided: HashMap::new(),
+        }
+    }
+
+    /// The grounds on which `p` may assume role `ri` (whose trust policy is `trust`), `None`
+    /// when it may not.
+    pub(crate) fn grounds(
+        &mut self,
+        p: PrincipalIdx,
+        ri: PrincipalIdx,
+        trust: &NamedPolicy,
+    ) -> Option<Grounds> {
+        let account = self.account;
+        let role = &account.principals[ri];
+        let Some(class) = role.trust.and_then(|t| self.class_of(t, trust)) else {
+            return assume_grounds(account, p, role, trust);
+        };
+        let Some(mine) = self.patterns_of(p) else {
+            return assume_grounds(account, p, role, trust);
+        };
+        let signature: Vec<bool> = mine
+            .iter()
+            .chain(trust_patterns(trust).iter())
+            .map(|pattern| resource_pattern_matches(pattern, &role.arn))
+            .collect();
+        let key = (p, class, signature);
+        if let Some((grounds, decided_with)) = self.decided.get(&key) {
+            return grounds.clone().map(|mut g| {
+                for s in &mut g.statements {
+                    if s.policy == *decided_with {
+                        s.policy.clone_from(&trust.id);
+                    }
+                }
+                g
+            });
+        }
+        let grounds = assume_grounds(account, p, role, trust);
+        self.decided
+            .insert(key, (grounds.clone(), trust.id.clone()));
+        grounds
+    }
+
+    fn class_of(&mut self, t: PolicyIdx, trust: &NamedPolicy) -> Option<usize> {
+        if let Some(c) = self.trust_class.get(&t) {
+            return *c;
+        }
+        let shareable = trust
+            .policy
+            .statements
+            .iter()
+            .flat_map(|st| st.resource.iter().flat_map(|r| r.patterns.iter()))
+            .all(|text| !text.contains("${"));
+        let class = shareable.then(|| {
+            let key = format!("{:?}", trust.policy);
+            let next = self.classes.len();
+            *self.classes.entry(key).or_insert(next)
+        });
+        self.trust_class.insert(t, class);
+        class
+    }
+
+    fn patterns_of(&mut self, p: PrincipalIdx) -> Option<&Vec<Pattern>> {
+        let account = self.account;
+        self.patterns
+            .entry(p)
+            .or_insert_with(|| {
+                let info = &account.principals[p];
+                let layers = info
+                    .identity
+                    .iter()
+                    .map(|(i, _)| *i)
+                    .chain(info.boundary)
+                    .chain(account.scps_for(p).iter().flatten().copied());
+                let mut texts: BTreeSet<&str> = BTreeSet::new();
+                for idx in layers {
+                    let Some(policy) = account.policies.get(idx).and_then(|e| e.policy.as_ref())
+                    else {
+                        continue;
+                    };
+                    for st in &policy.policy.statements {
+                        for text in st.resource.iter().flat_map(|r| r.patterns.iter()) {
+                            if text.contains("${") {
+                                return None;
+                            }
+                            texts.insert(text);
+                        }
+                    }
+                }
+                Some(texts.into_iter().map(Pattern::new).collect())
+            })
+            .as_ref()
+    }
+}
+
+/// The resource patterns a trust policy's statements name (rare: trusts usually have none).
+fn trust_patterns(trust: &NamedPolicy) -> Vec<Pattern> {
+    trust
+        .policy
+        .statements
+        .iter()
+        .flat_map(|st| st.resource.iter().flat_map(|r| r.patterns.iter()))
+        .map(|text| Pattern::new(text))
+        .collect()
+}
+
 fn assume_grounds(
     account: &Account,
     p: PrincipalIdx,

@@ -15,7 +15,7 @@ use overreach_policy::{Catalog, Principal, RequestContext, StatementRef};
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use crate::access::{decide, decide_with};
+use crate::access::decide_with;
 use crate::account::{Account, PolicyOrigin, PrincipalIdx, PrincipalType};
 use crate::graph::{ASSUME_ACTIONS, Edge, Grounds, Node, PermissionGraph};
 use crate::rights::Rights;
@@ -464,6 +464,7 @@ fn targets(
             .all(|scopes| scopes.iter().any(|s| s.may_cover(arn)))
     };
     let mut alike = AlikeTargets::new(account, p, path);
+    let mut assumable = crate::graph::AlikeRoles::new(account);
     match path.target.kind {
         TargetKind::Own => {
             if let Some(g) = check(account, rights, p, path, None) {
@@ -495,11 +496,8 @@ fn targets(
                     else {
                         continue;
                     };
-                    let trust = Some((trust, ResourcePolicyKind::Trust));
-                    match decide(account, p, "sts:AssumeRole", &role.arn, trust).map(|d| d.outcome)
-                    {
-                        Some(Outcome::Allowed | Outcome::Conditional) => {}
-                        _ => continue,
+                    if assumable.grounds(p, ri, trust).is_none() {
+                        continue;
                     }
                 }
                 if let Some(mut g) = alike.check(account, rights, p, path, ri) {
