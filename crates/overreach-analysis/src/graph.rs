@@ -630,8 +630,13 @@ pub(crate) struct AlikeRoles<'a> {
     classes: HashMap<String, usize>,
     /// Caller -> the resource patterns of its layers (`None`: a policy variable).
     patterns: HashMap<PrincipalIdx, Option<Vec<Pattern>>>,
-    decided: HashMap<(PrincipalIdx, usize, Vec<bool>), (Option<Grounds>, String)>,
+    /// (caller, trust class, ARN signature) -> the decision and the trust policy it was made
+    /// with.
+    decided: HashMap<RoleKey, (Option<Grounds>, String)>,
 }
+
+/// A caller, a trust class and the signature of a role's ARN under the caller's patterns.
+type RoleKey = (PrincipalIdx, usize, Vec<bool>);
 
 impl<'a> AlikeRoles<'a> {
     pub(crate) fn new(account: &'a Account) -> AlikeRoles<'a> {
