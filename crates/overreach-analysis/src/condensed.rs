@@ -95,7 +95,12 @@ pub struct Condensed {
     /// Breadth-first trees towards a target inside a large component, by target.
     trees: Mutex<HashMap<NodeIndex, Arc<HashMap<NodeIndex, EdgeIndex>>>>,
     answers: Mutex<Answers>,
+    /// Each component's common holders, broadest first.
+    holders: Mutex<HashMap<CompIdx, Arc<Holders>>>,
 }
+
+/// A component's holders with their breadth and rights.
+type Holders = Vec<(usize, Entry, Arc<EffectiveSummary>)>;
 
 fn traversable(edge: &Edge) -> bool {
     edge.grounds().is_some()
@@ -166,10 +171,21 @@ impl Condensed {
         }
         let catalog = overreach_policy::Catalog::embedded();
         let paths = PathCatalog::embedded().ok();
-        let rewriting = |path: &str| {
-            paths
+        let mut rewrites_of: HashMap<&str, bool> = HashMap::new();
+        let mut rewriting = |path: &str| -> bool {
+            if let Some(&known) = rewrites_of.get(path) {
+                return known;
+            }
+            let known = paths
                 .and_then(|c| c.get(path))
-                .is_some_and(|p| p.rewrites_target_permissions(catalog))
+                .is_some_and(|p| p.rewrites_target_permissions(catalog));
+            rewrites_of.insert(
+                paths
+                    .and_then(|c| c.get(path))
+                    .map_or("", |p| p.id.as_str()),
+                known,
+            );
+            known
         };
         let mut succ = vec![Vec::new(); members.len()];
         let mut cyclic: Vec<bool> = members.iter().map(|m| m.len() > 1).collect();
@@ -217,6 +233,7 @@ impl Condensed {
             personal,
             trees: Mutex::new(HashMap::new()),
             answers: Mutex::new(HashMap::new()),
+            holders: Mutex::new(HashMap::new()),
         }
     }
 
@@ -331,6 +348,27 @@ impl Condensed {
         Arc::new(out)
     }
 
+    /// The holders of component `c` whose rights are the same for whoever reaches them
+    /// (principals, rewrites), broadest first; the same for every question, so made once.
+    fn holders(&self, ctx: &Reaching<'_>, c: CompIdx) -> Arc<Holders> {
+        if let Some(hit) = self.holders.lock().ok().and_then(|m| m.get(&c).cloned()) {
+            return hit;
+        }
+        let mut entries: Holders = self.members[c]
+            .iter()
+            .filter(|&&node| matches!(ctx.graph.graph[node], Node::Principal(_)))
+            .map(|&node| Entry::Principal(node))
+            .chain(self.rewrites[c].iter().map(|&e| Entry::Rewritten(e)))
+            .filter_map(|entry| ctx.common_rights(entry).map(|r| (breadth(&r), entry, r)))
+            .collect();
+        entries.sort_by_key(|(breadth, _, _)| std::cmp::Reverse(*breadth));
+        let entries = Arc::new(entries);
+        if let Ok(mut m) = self.holders.lock() {
+            m.insert(c, Arc::clone(&entries));
+        }
+        entries
+    }
+
     /// The answer for every principal of component `c` (memoised, successors first).
     fn answer(
         &self,
@@ -368,20 +406,12 @@ impl Condensed {
             let mut out = Vec::new();
             // inside a component every member is as reachable as any other: the broadest
             // holders are asked first, so the evidence names few holders, the strongest
-            let mut entries: Vec<(usize, Entry, Arc<EffectiveSummary>)> = self.members[x]
-                .iter()
-                .filter(|&&node| matches!(ctx.graph.graph[node], Node::Principal(_)))
-                .map(|&node| Entry::Principal(node))
-                .chain(self.rewrites[x].iter().map(|&e| Entry::Rewritten(e)))
-                .filter_map(|entry| ctx.common_rights(entry).map(|r| (breadth(&r), entry, r)))
-                .collect();
-            entries.sort_by_key(|(breadth, _, _)| std::cmp::Reverse(*breadth));
-            for (breadth, entry, rights) in entries {
+            for (breadth, entry, rights) in self.holders(ctx, x).iter() {
                 push(
                     &mut out,
                     &mut covered,
-                    (entry, x, 0, breadth),
-                    &contribution(&rights, &entry),
+                    (*entry, x, 0, *breadth),
+                    &contribution(rights, entry),
                 );
             }
             let answers: Vec<Arc<Vec<Share>>> = self.succ[x]
@@ -762,6 +792,9 @@ fn push(
     (entry, comp, depth, breadth): (Entry, CompIdx, usize, usize),
     set: &Arc<ActionSet>,
 ) {
+    if set.is_subset(covered) {
+        return;
+    }
     let share = set.difference(covered);
     if share.has_no_known() {
         return;

@@ -279,9 +279,51 @@ impl PermissionGraph {
         let mut scope_groups: Vec<(&[&ResourceScope], Vec<PrincipalIdx>)> =
             by_scopes.into_iter().collect();
         scope_groups.sort_by_key(|(_, members)| members.first().copied());
+        // each group is filed under the literal prefixes of its patterns (lowercase); a role's
+        // ARN looks up its own prefixes, then the groups found are tested exactly
+        let mut by_prefix: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut unprefixed: Vec<usize> = Vec::new();
+        for (gi, (scopes, _)) in scope_groups.iter().enumerate() {
+            let mut prefixes = Vec::new();
+            let mut open = false;
+            for scope in scopes.iter() {
+                match scope {
+                    ResourceScope::Patterns(patterns) => {
+                        for text in patterns {
+                            let end = text.find(['*', '?']).unwrap_or(text.len());
+                            let end = text[..end].find("${").unwrap_or(end);
+                            if end == 0 {
+                                open = true;
+                            }
+                            prefixes.push(text[..end].to_ascii_lowercase());
+                        }
+                    }
+                    ResourceScope::Any | ResourceScope::Not(_) => open = true,
+                }
+            }
+            if open {
+                unprefixed.push(gi);
+            } else {
+                prefixes.sort();
+                prefixes.dedup();
+                for prefix in prefixes {
+                    by_prefix.entry(prefix).or_default().push(gi);
+                }
+            }
+        }
         let allowed_on = |arn: &str| -> Vec<PrincipalIdx> {
-            scope_groups
-                .iter()
+            let lower = arn.to_ascii_lowercase();
+            let mut found: Vec<usize> = unprefixed.clone();
+            for end in 1..=lower.len() {
+                if let Some(groups) = lower.get(..end).and_then(|p| by_prefix.get(p)) {
+                    found.extend(groups.iter().copied());
+                }
+            }
+            found.sort_unstable();
+            found.dedup();
+            found
+                .into_iter()
+                .map(|gi| &scope_groups[gi])
                 .filter(|(scopes, _)| scopes.iter().any(|s| s.may_cover(arn)))
                 .flat_map(|(_, members)| members.iter().copied())
                 .collect()
@@ -317,6 +359,9 @@ impl PermissionGraph {
             let entry = class_hubs.entry(key).or_insert((p, None));
             entry.0 = entry.0.min(p);
         }
+        // classes in the order of their representatives
+        let mut class_keys: Vec<(usize, bool)> = class_hubs.keys().copied().collect();
+        class_keys.sort_by_key(|k| class_hubs[k].0);
         for (ri, role) in account.principals.iter().enumerate() {
             if role.kind != PrincipalType::Role {
                 continue;
@@ -413,9 +458,7 @@ impl PermissionGraph {
                 }
             }
             if classes_here {
-                let mut keys: Vec<(usize, bool)> = class_hubs.keys().copied().collect();
-                keys.sort_by_key(|k| class_hubs[k].0);
-                for key in keys {
+                for &key in &class_keys {
                     let (rep, hub) = class_hubs[&key];
                     if !may_assume(rep, &role.arn) {
                         continue;
