@@ -132,13 +132,7 @@ pub(crate) fn identity_free(account: &Account, p: PrincipalIdx, actions: &[&str]
     if !info.inconclusive.is_empty() {
         return false;
     }
-    let layers = info
-        .identity
-        .iter()
-        .map(|(i, _)| *i)
-        .chain(info.boundary)
-        .chain(account.scps_for(p).iter().flatten().copied());
-    for idx in layers {
+    for idx in account.layer_policies(p) {
         let Some(policy) = account.policies.get(idx).and_then(|e| e.policy.as_ref()) else {
             return false;
         };
@@ -194,4 +188,33 @@ fn asks_who(c: &overreach_policy::condition::Condition) -> bool {
     .iter()
     .any(|p| key.starts_with(p))
         || c.values.iter().any(|v| v.contains("${"))
+}
+
+/// The resource patterns of every statement in principal `p`'s layers, each once, compiled:
+/// two ARNs they all match alike get the same decisions from those layers. `None` when a
+/// pattern holds a policy variable (its value depends on the request).
+pub(crate) fn resource_patterns(
+    account: &Account,
+    p: PrincipalIdx,
+) -> Option<Vec<overreach_policy::glob::Pattern>> {
+    let mut texts: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for idx in account.layer_policies(p) {
+        let Some(policy) = account.policies.get(idx).and_then(|e| e.policy.as_ref()) else {
+            continue;
+        };
+        for st in &policy.policy.statements {
+            for text in st.resource.iter().flat_map(|r| r.patterns.iter()) {
+                if text.contains("${") {
+                    return None;
+                }
+                texts.insert(text);
+            }
+        }
+    }
+    Some(
+        texts
+            .into_iter()
+            .map(overreach_policy::glob::Pattern::new)
+            .collect(),
+    )
 }

@@ -423,6 +423,17 @@ impl Account {
         self.principals[p].arn.contains(":role/aws-service-role/")
     }
 
+    /// Every policy that decides a request of principal `p`: its identity policies (own and
+    /// its groups'), its permissions boundary and its SCPs.
+    pub fn layer_policies(&self, p: PrincipalIdx) -> impl Iterator<Item = PolicyIdx> + '_ {
+        let info = &self.principals[p];
+        info.identity
+            .iter()
+            .map(|(i, _)| *i)
+            .chain(info.boundary)
+            .chain(self.scps_for(p).iter().flatten().copied())
+    }
+
     /// The SCP levels that restrict a principal (none for service-linked roles).
     pub fn scps_for(&self, p: PrincipalIdx) -> &[Vec<PolicyIdx>] {
         if self.is_service_linked(p) {

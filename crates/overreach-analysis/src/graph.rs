@@ -753,31 +753,7 @@ impl<'a> AlikeRoles<'a> {
         let account = self.account;
         self.patterns
             .entry(p)
-            .or_insert_with(|| {
-                let info = &account.principals[p];
-                let layers = info
-                    .identity
-                    .iter()
-                    .map(|(i, _)| *i)
-                    .chain(info.boundary)
-                    .chain(account.scps_for(p).iter().flatten().copied());
-                let mut texts: BTreeSet<&str> = BTreeSet::new();
-                for idx in layers {
-                    let Some(policy) = account.policies.get(idx).and_then(|e| e.policy.as_ref())
-                    else {
-                        continue;
-                    };
-                    for st in &policy.policy.statements {
-                        for text in st.resource.iter().flat_map(|r| r.patterns.iter()) {
-                            if text.contains("${") {
-                                return None;
-                            }
-                            texts.insert(text);
-                        }
-                    }
-                }
-                Some(texts.into_iter().map(Pattern::new).collect())
-            })
+            .or_insert_with(|| crate::access::resource_patterns(account, p))
             .as_ref()
     }
 }

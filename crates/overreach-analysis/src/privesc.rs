@@ -558,28 +558,11 @@ impl AlikeTargets {
                     | ResourceRef::AttachedPolicy
             )
         });
-        let info = &account.principals[p];
-        let layers = info
-            .identity
-            .iter()
-            .map(|(i, _)| *i)
-            .chain(info.boundary)
-            .chain(account.scps_for(p).iter().flatten().copied());
-        let mut texts: BTreeSet<&str> = BTreeSet::new();
-        let mut variables = false;
-        for idx in layers {
-            let Some(policy) = account.policies.get(idx).and_then(|e| e.policy.as_ref()) else {
-                continue;
-            };
-            for st in &policy.policy.statements {
-                for text in st.resource.iter().flat_map(|r| r.patterns.iter()) {
-                    variables |= text.contains("${");
-                    texts.insert(text);
-                }
-            }
-        }
-        let patterns =
-            (by_arn_only && !variables).then(|| texts.into_iter().map(Pattern::new).collect());
+        let patterns = if by_arn_only {
+            crate::access::resource_patterns(account, p)
+        } else {
+            None
+        };
         AlikeTargets {
             patterns,
             decided: HashMap::new(),

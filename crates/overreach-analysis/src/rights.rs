@@ -234,13 +234,7 @@ impl Rights {
         if !info.inconclusive.is_empty() {
             return None;
         }
-        let layers = info
-            .identity
-            .iter()
-            .map(|(i, _)| *i)
-            .chain(info.boundary)
-            .chain(account.scps_for(p).iter().flatten().copied());
-        for i in layers {
+        for i in account.layer_policies(p) {
             let summary = self.policies.get(i).and_then(Option::as_ref)?;
             if summary.denies.iter().any(|d| d.actions.contains(id)) {
                 return None;
