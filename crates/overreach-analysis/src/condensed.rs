@@ -29,7 +29,7 @@ use crate::rights::Rights;
 const SMALL_COMPONENT: usize = 256;
 
 /// Edges the search for the nearest equivalent holder may look at.
-const EQUIVALENT_BUDGET: usize = 50_000;
+const EQUIVALENT_BUDGET: usize = 4_096;
 
 /// A component's index.
 pub type CompIdx = usize;
@@ -432,8 +432,19 @@ impl Condensed {
     pub fn reachable(
         &self,
         start: NodeIndex,
-        mut keep: impl FnMut(NodeIndex) -> bool,
+        keep: impl FnMut(NodeIndex) -> bool,
     ) -> Vec<(NodeIndex, CompIdx)> {
+        self.reachable_first(start, usize::MAX, keep).0
+    }
+
+    /// The first `limit` nodes of [`Condensed::reachable`], and whether there are more (the
+    /// search stops there: its cost follows the limit, not everything reachable).
+    pub fn reachable_first(
+        &self,
+        start: NodeIndex,
+        limit: usize,
+        mut keep: impl FnMut(NodeIndex) -> bool,
+    ) -> (Vec<(NodeIndex, CompIdx)>, bool) {
         let c = self.comp(start);
         let mut out = Vec::new();
         let mut queue = VecDeque::new();
@@ -448,19 +459,21 @@ impl Condensed {
             }
         }
         while let Some(x) = queue.pop_front() {
-            out.extend(
-                self.members[x]
-                    .iter()
-                    .filter(|&&n| n != start && keep(n))
-                    .map(|&n| (n, x)),
-            );
+            for &n in &self.members[x] {
+                if n != start && keep(n) {
+                    if out.len() == limit {
+                        return (out, true);
+                    }
+                    out.push((n, x));
+                }
+            }
             for &(_, s) in &self.succ[x] {
                 if seen.insert(s) {
                     queue.push_back(s);
                 }
             }
         }
-        out
+        (out, false)
     }
 
     /// Every holder `start` reaches (principals, groups, account admin, and rewrites of

@@ -290,12 +290,9 @@ impl PermissionGraph {
                 match scope {
                     ResourceScope::Patterns(patterns) => {
                         for text in patterns {
-                            let end = text.find(['*', '?']).unwrap_or(text.len());
-                            let end = text[..end].find("${").unwrap_or(end);
-                            if end == 0 {
-                                open = true;
-                            }
-                            prefixes.push(text[..end].to_ascii_lowercase());
+                            let prefix = literal_prefix(text);
+                            open |= prefix.is_empty();
+                            prefixes.push(prefix.to_ascii_lowercase());
                         }
                     }
                     ResourceScope::Any | ResourceScope::Not(_) => open = true,
@@ -362,6 +359,48 @@ impl PermissionGraph {
         // classes in the order of their representatives
         let mut class_keys: Vec<(usize, bool)> = class_hubs.keys().copied().collect();
         class_keys.sort_by_key(|k| class_hubs[k].0);
+        // the classes whose representative's grants may cover each role, in class order: found
+        // through the roles' ARNs sorted by the literal prefixes of the grants' patterns, not by
+        // testing every (class, role) pair
+        let mut roles_by_arn: Vec<(String, PrincipalIdx)> = account
+            .principals
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.kind == PrincipalType::Role)
+            .map(|(ri, r)| (r.arn.to_ascii_lowercase(), ri))
+            .collect();
+        roles_by_arn.sort();
+        let mut classes_for_role: HashMap<PrincipalIdx, Vec<(usize, bool)>> = HashMap::new();
+        for &key in &class_keys {
+            let rep = class_hubs[&key].0;
+            let mut reached: Vec<PrincipalIdx> = Vec::new();
+            for scope in assume_scopes.get(&rep).into_iter().flatten() {
+                match scope {
+                    ResourceScope::Patterns(patterns) => {
+                        for text in patterns {
+                            let prefix = literal_prefix(text).to_ascii_lowercase();
+                            let from = roles_by_arn.partition_point(|(a, _)| *a < prefix);
+                            reached.extend(
+                                roles_by_arn[from..]
+                                    .iter()
+                                    .take_while(|(a, _)| a.starts_with(&prefix))
+                                    .map(|(_, ri)| *ri),
+                            );
+                        }
+                    }
+                    ResourceScope::Any | ResourceScope::Not(_) => {
+                        reached.extend(roles_by_arn.iter().map(|(_, ri)| *ri));
+                    }
+                }
+            }
+            reached.sort_unstable();
+            reached.dedup();
+            for ri in reached {
+                if may_assume(rep, &account.principals[ri].arn) {
+                    classes_for_role.entry(ri).or_default().push(key);
+                }
+            }
+        }
         for (ri, role) in account.principals.iter().enumerate() {
             if role.kind != PrincipalType::Role {
                 continue;
@@ -458,11 +497,8 @@ impl PermissionGraph {
                 }
             }
             if classes_here {
-                for &key in &class_keys {
+                for &key in classes_for_role.get(&ri).into_iter().flatten() {
                     let (rep, hub) = class_hubs[&key];
-                    if !may_assume(rep, &role.arn) {
-                        continue;
-                    }
                     let Some(grounds) = alike.grounds(rep, ri, trust) else {
                         continue;
                     };
@@ -756,6 +792,14 @@ impl<'a> AlikeRoles<'a> {
             .or_insert_with(|| crate::access::resource_patterns(account, p))
             .as_ref()
     }
+}
+
+/// The text of a resource pattern before its first wildcard or policy variable: every ARN the
+/// pattern may match starts with it (ignoring case).
+fn literal_prefix(text: &str) -> &str {
+    let end = text.find(['*', '?']).unwrap_or(text.len());
+    let end = text[..end].find("${").unwrap_or(end);
+    &text[..end]
 }
 
 /// The resource patterns a trust policy's statements name (rare: trusts usually have none).

@@ -11,9 +11,9 @@
 //! Each assume hop is decided again in an agent's request context (no MFA: a role session
 //! made without MFA carries `aws:MultiFactorAuthPresent = false`, access keys carry no MFA key);
 //! a hop only a human with MFA can take does not count. One finding per agent names the human
-//! roles it reaches (nearest components first) and shows the path to the first. At most 25
-//! reachable human principals are decided one by one; the message says how many more are
-//! reachable and were not checked.
+//! roles it reaches (nearest components first) and shows the path to the first. At most the 25
+//! nearest reachable human principals are decided one by one; the message says when more are
+//! reachable (they were not checked).
 //!
 //! Fix: narrow the agent's `sts:AssumeRole` resources, or make the human role's trust policy
 //! name its human principals (or require `aws:MultiFactorAuthPresent`).
@@ -37,16 +37,16 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     }
     // one finding per agent: the human roles it can reach, the nearest one's path as evidence
     let Some(from) = view.node else { return };
-    let candidates = ctx.condensed.reachable(from, |n| {
+    // every candidate's path is re-decided in an agent's context; past this many, the rest are
+    // said to exist rather than decided (or even listed) one by one
+    const CHECKED: usize = 25;
+    let (candidates, more_reachable) = ctx.condensed.reachable_first(from, CHECKED, |n| {
         matches!(ctx.graph.graph[n], crate::graph::Node::Principal(q)
             if ctx.declared[q].kind.kind == PrincipalKind::Human)
     });
     let mut reached: Vec<(String, bool)> = Vec::new();
     let mut evidence: Option<(Vec<crate::finding::Hop>, String)> = None;
-    // every candidate's path is re-decided in an agent's context; past this many, the rest are
-    // counted as not checked rather than decided one by one
-    const CHECKED: usize = 25;
-    for &(node, comp) in candidates.iter().take(CHECKED) {
+    for &(node, comp) in &candidates {
         let crate::graph::Node::Principal(q) = ctx.graph.graph[node] else {
             continue;
         };
@@ -76,7 +76,6 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         }
         reached.push((ctx.account.principals[q].arn.clone(), conditional));
     }
-    let unchecked = candidates.len().saturating_sub(CHECKED);
     let Some((path, why)) = evidence else { return };
     let mut f = start(ctx, view, RULE.id, "");
     f.severity = Severity::High;
@@ -106,9 +105,9 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
             String::new()
         }
     );
-    if unchecked > 0 {
+    if more_reachable {
         f.message.push_str(&format!(
-            " ({unchecked} more human principals are reachable and were not checked one by one)"
+            " (more human principals are reachable beyond the {CHECKED} nearest, which were the ones checked)"
         ));
     }
     f.path = path;
