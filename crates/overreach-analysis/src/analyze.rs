@@ -82,8 +82,12 @@ pub struct Context<'a> {
 /// Sets computed once per (shared rights, tag).
 #[derive(Debug, Default)]
 pub struct Memo {
+    /// tag -> shared rights (by address) -> set; looked up without allocating a key.
     sets: std::sync::Mutex<
-        std::collections::HashMap<(usize, String), Arc<overreach_policy::ActionSet>>,
+        std::collections::HashMap<
+            String,
+            std::collections::HashMap<usize, Arc<overreach_policy::ActionSet>>,
+        >,
     >,
     tag_keys: std::sync::OnceLock<std::collections::BTreeSet<String>>,
     /// Per grant (by address): its resources as written and its statement, shared by every
@@ -162,13 +166,28 @@ impl Memo {
     ) -> Arc<overreach_policy::ActionSet> {
         // INVARIANT: the key's pointer stays valid while the analysis runs: `Rights` keeps every
         // shared summary alive
-        let key = (holder.rights_key(), tag.to_string());
-        if let Some(hit) = self.sets.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        let key = holder.rights_key();
+        if let Some(hit) = self
+            .sets
+            .lock()
+            .ok()
+            .and_then(|m| m.get(tag).and_then(|by| by.get(&key)).cloned())
+        {
             return hit;
         }
         let set = Arc::new(f());
         if let Ok(mut m) = self.sets.lock() {
-            m.insert(key, Arc::clone(&set));
+            match m.get_mut(tag) {
+                Some(by) => {
+                    by.insert(key, Arc::clone(&set));
+                }
+                None => {
+                    m.insert(
+                        tag.to_string(),
+                        std::collections::HashMap::from([(key, Arc::clone(&set))]),
+                    );
+                }
+            }
         }
         set
     }

@@ -142,9 +142,14 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
             .or_insert_with(|| crate::access::agent_context(ctx.account, q, false));
         guarded(ctx, &g.statement, agent)
     };
+    // the memo's tag per acting principal, made once per check
+    let mut tags: std::collections::HashMap<usize, String> = std::collections::HashMap::new();
     let shares = attribute(ctx, view, "destructive", |holder| {
-        let tag = format!("destructive:{}", features(actor(holder), asked));
-        ctx.memo.get(holder, &tag, || {
+        let q = actor(holder);
+        let tag = tags
+            .entry(q)
+            .or_insert_with(|| format!("destructive:{}", features(q, asked)));
+        ctx.memo.get(holder, tag, || {
             let mut set = ActionSet::empty(ctx.catalog.len());
             for grant in holder
                 .rights
