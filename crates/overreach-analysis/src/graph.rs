@@ -828,3 +828,92 @@ fn assume_grounds(
     )?;
     Grounds::of(d)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use overreach_policy::{Catalog, ManagedPolicies};
+    use serde_json::json;
+
+    /// Roles with the same trust document and ARNs the caller's grant matches alike share one
+    /// decision; each edge still cites its own role's trust policy, and a role the grant does
+    /// not cover gets no edge. Both ways a caller is decided: as a class (through its hub) and
+    /// pair by pair (a grant that asks about the caller's tags).
+    #[test]
+    fn roles_decided_alike_keep_their_own_trust_statement() {
+        let a = "arn:aws:iam::111122223333";
+        let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": format!("{a}:root")}, "Action": "sts:AssumeRole",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]});
+        let role = |name: &str| {
+            json!({"Path": "/", "RoleName": name, "RoleId": format!("AROA{name}"),
+                "Arn": format!("{a}:role/{name}"), "AssumeRolePolicyDocument": trust,
+                "RolePolicyList": [], "AttachedManagedPolicies": [], "Tags": []})
+        };
+        let user = |name: &str, condition: serde_json::Value| {
+            let mut statement = json!({"Effect": "Allow", "Action": "sts:AssumeRole",
+                "Resource": format!("{a}:role/team-a-*")});
+            if !condition.is_null() {
+                statement["Condition"] = condition;
+            }
+            json!({"Path": "/", "UserName": name, "UserId": format!("AIDA{name}"),
+                "Arn": format!("{a}:user/{name}"), "GroupList": [], "AttachedManagedPolicies": [],
+                "Tags": [{"Key": "team", "Value": "a"}],
+                "UserPolicyList": [{"PolicyName": "assume", "PolicyDocument": {
+                    "Version": "2012-10-17", "Statement": [statement]}}]})
+        };
+        let snapshot = json!({
+            "UserDetailList": [
+                user("dev", serde_json::Value::Null),
+                user("tagged", json!({"StringEquals": {"aws:PrincipalTag/team": "a"}})),
+            ],
+            "GroupDetailList": [],
+            "RoleDetailList": [role("team-a-1"), role("team-a-2"), role("team-b-1")],
+            "Policies": []
+        });
+        let snapshot =
+            overreach_snapshot::Snapshot::from_slice(snapshot.to_string().as_bytes()).unwrap();
+        let account = Account::from_snapshot(&snapshot, ManagedPolicies::embedded());
+        let rights = Rights::compute(&account, Catalog::embedded());
+        let graph = PermissionGraph::build(&account, &rights);
+        for caller in ["dev", "tagged"] {
+            let from = graph
+                .principal(account.principal(&format!("{a}:user/{caller}")).unwrap())
+                .unwrap();
+            // the roles reached, directly or through the caller's class hub
+            let mut cited: Vec<(String, Vec<String>)> = Vec::new();
+            let mut queue = vec![from];
+            while let Some(node) = queue.pop() {
+                for e in graph.graph.edges(node) {
+                    let Edge::CanAssume { grounds, .. } = e.weight() else {
+                        continue;
+                    };
+                    match &graph.graph[e.target()] {
+                        Node::Principal(p) => cited.push((
+                            account.principals[*p].name.clone(),
+                            grounds
+                                .statements
+                                .iter()
+                                .map(|s| s.policy.clone())
+                                .collect(),
+                        )),
+                        Node::PathTargets(_) => queue.push(e.target()),
+                        _ => {}
+                    }
+                }
+            }
+            cited.sort();
+            let names: Vec<&str> = cited.iter().map(|(n, _)| n.as_str()).collect();
+            assert_eq!(names, ["team-a-1", "team-a-2"], "{caller}: {cited:?}");
+            for (name, policies) in &cited {
+                let trusts: Vec<&String> =
+                    policies.iter().filter(|p| p.contains("trust")).collect();
+                assert_eq!(trusts.len(), 1, "{caller}: {cited:?}");
+                assert!(
+                    trusts[0].contains(name.as_str()),
+                    "{caller}: {name} cites {trusts:?}"
+                );
+            }
+        }
+    }
+}
