@@ -711,7 +711,7 @@ pub(crate) struct AlikeRoles<'a> {
     patterns: HashMap<PrincipalIdx, Option<Vec<Pattern>>>,
     /// (caller, trust class, ARN signature) -> the decision and the trust policy it was made
     /// with.
-    decided: HashMap<RoleKey, (Option<Grounds>, String)>,
+    decided: HashMap<RoleKey, (Option<Arc<Grounds>>, PolicyIdx)>,
 }
 
 /// A caller, a trust class and the signature of a role's ARN under the caller's patterns.
@@ -751,9 +751,14 @@ impl<'a> AlikeRoles<'a> {
             .collect();
         let key = (p, class, signature);
         if let Some((grounds, decided_with)) = self.decided.get(&key) {
-            return grounds.clone().map(|mut g| {
+            let decided_with = account
+                .policies
+                .get(*decided_with)
+                .and_then(|e| e.policy.as_ref())
+                .map_or("", |t| t.id.as_str());
+            return grounds.as_deref().cloned().map(|mut g| {
                 for s in &mut g.statements {
-                    if s.policy == *decided_with {
+                    if s.policy == decided_with {
                         s.policy.clone_from(&trust.id);
                     }
                 }
@@ -761,8 +766,9 @@ impl<'a> AlikeRoles<'a> {
             });
         }
         let grounds = assume_grounds(account, p, role, trust);
-        self.decided
-            .insert(key, (grounds.clone(), trust.id.clone()));
+        if let Some(t) = role.trust {
+            self.decided.insert(key, (grounds.clone().map(Arc::new), t));
+        }
         grounds
     }
 

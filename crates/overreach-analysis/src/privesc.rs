@@ -202,13 +202,26 @@ pub fn add_escalation_edges(
     rights: &Rights,
     paths: &PathCatalog,
 ) {
-    let plans: Vec<(&EscalationPath, Vec<PlannedEdge>)> = paths
-        .paths
-        .par_iter()
-        .filter(|p| p.expressible)
-        .map(|path| (path, path_edges(account, rights, path)))
-        .collect();
+    let expressible: Vec<&EscalationPath> = paths.paths.iter().filter(|p| p.expressible).collect();
     let mut interned = crate::graph::Interner::default();
+    // as many paths at once as there are threads: their planned edges are added (and their
+    // grounds interned) before the next ones are planned, so plans never pile up in memory
+    let batch = rayon::current_num_threads().max(1);
+    for chunk in expressible.chunks(batch) {
+        let plans: Vec<(&EscalationPath, Vec<PlannedEdge>)> = chunk
+            .par_iter()
+            .map(|&path| (path, path_edges(account, rights, path)))
+            .collect();
+        add_planned(graph, &mut interned, plans);
+    }
+}
+
+/// Adds planned edges in order, with shared grounds and path ids.
+fn add_planned(
+    graph: &mut PermissionGraph,
+    interned: &mut crate::graph::Interner,
+    plans: Vec<(&EscalationPath, Vec<PlannedEdge>)>,
+) {
     for (path, edges) in plans {
         let id: Arc<str> = Arc::from(path.id.as_str());
         for (from, to, grounds) in edges {
