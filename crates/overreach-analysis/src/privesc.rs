@@ -204,9 +204,10 @@ pub fn add_escalation_edges(
 ) {
     let expressible: Vec<&EscalationPath> = paths.paths.iter().filter(|p| p.expressible).collect();
     let mut interned = crate::graph::Interner::default();
-    // as many paths at once as there are threads: their planned edges are added (and their
-    // grounds interned) before the next ones are planned, so plans never pile up in memory
-    let batch = rayon::current_num_threads().max(1);
+    // a few paths per thread at once (paths differ widely in cost): their planned edges are
+    // added (and their grounds interned) before the next ones are planned, so plans never pile
+    // up in memory
+    let batch = 4 * rayon::current_num_threads().max(1);
     for chunk in expressible.chunks(batch) {
         let plans: Vec<(&EscalationPath, Vec<PlannedEdge>)> = chunk
             .par_iter()
