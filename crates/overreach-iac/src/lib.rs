@@ -30,6 +30,7 @@ pub use crate::model::{
     unresolved,
 };
 pub mod cfn;
+pub(crate) mod details;
 pub(crate) mod json;
 pub mod manifest;
 pub mod terraform;

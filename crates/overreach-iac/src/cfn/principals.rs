@@ -32,20 +32,7 @@ impl Principal for RoleDetail {
         &self.arn
     }
     fn stub(name: &str, arn: &str) -> Self {
-        RoleDetail {
-            path: Some("/".into()),
-            role_name: name.into(),
-            role_id: None,
-            arn: arn.into(),
-            create_date: None,
-            assume_role_policy_document: None,
-            instance_profile_list: Vec::new(),
-            role_policy_list: Vec::new(),
-            attached_managed_policies: Vec::new(),
-            permissions_boundary: None,
-            tags: Vec::new(),
-            role_last_used: None,
-        }
+        crate::details::empty_role(name, arn, "/")
     }
     fn inline(&mut self) -> &mut Vec<InlinePolicy> {
         &mut self.role_policy_list
@@ -71,18 +58,7 @@ impl Principal for UserDetail {
         &self.arn
     }
     fn stub(name: &str, arn: &str) -> Self {
-        UserDetail {
-            path: Some("/".into()),
-            user_name: name.into(),
-            user_id: None,
-            arn: arn.into(),
-            create_date: None,
-            user_policy_list: Vec::new(),
-            group_list: Vec::new(),
-            attached_managed_policies: Vec::new(),
-            permissions_boundary: None,
-            tags: Vec::new(),
-        }
+        crate::details::empty_user(name, arn)
     }
     fn inline(&mut self) -> &mut Vec<InlinePolicy> {
         &mut self.user_policy_list
@@ -111,15 +87,7 @@ impl Principal for GroupDetail {
         &self.arn
     }
     fn stub(name: &str, arn: &str) -> Self {
-        GroupDetail {
-            path: Some("/".into()),
-            group_name: name.into(),
-            group_id: None,
-            arn: arn.into(),
-            create_date: None,
-            group_policy_list: Vec::new(),
-            attached_managed_policies: Vec::new(),
-        }
+        crate::details::empty_group(name, arn)
     }
     fn inline(&mut self) -> &mut Vec<InlinePolicy> {
         &mut self.group_policy_list

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use overreach_snapshot::{
-    GroupDetail, InlinePolicy, InstanceProfile, InstanceProfileRole, ManagedPolicyDetail,
-    PolicyDocument, PolicyVersion, RoleDetail, UserDetail,
+    GroupDetail, InlinePolicy, InstanceProfile, ManagedPolicyDetail, PolicyDocument, PolicyVersion,
+    RoleDetail, UserDetail,
 };
 
 use crate::cfn::eval::{Eval, Result, fail};
@@ -243,16 +243,7 @@ impl<'a, 's> Reader<'a, 's> {
                 for Named { name, at, .. } in self.names_in(r.prop("Roles"), base, r.id, "role")? {
                     let owner = self.owner_arn("role", &name);
                     let role = self.sink.principal::<RoleDetail>(&owner, &name, &at, &why);
-                    let member = InstanceProfileRole {
-                        path: role.path.clone(),
-                        role_name: role.role_name.clone(),
-                        role_id: None,
-                        arn: role.arn.clone(),
-                        create_date: None,
-                        assume_role_policy_document: None,
-                        description: None,
-                        max_session_duration: None,
-                    };
+                    let member = crate::details::profile_member(role);
                     role.instance_profile_list.push(InstanceProfile {
                         path: Some(ident.path.clone()),
                         instance_profile_name: ident.name.clone(),

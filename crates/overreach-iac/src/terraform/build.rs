@@ -11,8 +11,8 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 
 use overreach_snapshot::{
-    AttachedPolicy, GroupDetail, InlinePolicy, InstanceProfile, InstanceProfileRole,
-    PolicyDocument, UserDetail, name_from_arn,
+    AttachedPolicy, GroupDetail, InlinePolicy, InstanceProfile, PolicyDocument, UserDetail,
+    name_from_arn,
 };
 use serde_json::Value;
 
@@ -456,16 +456,7 @@ impl<'r, 'p, 'a> Builder<'r, 'p, 'a> {
                 instance_profile_id: None,
                 arn,
                 create_date: None,
-                roles: vec![InstanceProfileRole {
-                    path: role.path.clone(),
-                    role_name: role.role_name.clone(),
-                    role_id: None,
-                    arn: role.arn.clone(),
-                    create_date: None,
-                    assume_role_policy_document: None,
-                    description: None,
-                    max_session_duration: None,
-                }],
+                roles: vec![crate::details::profile_member(role)],
                 tags: Vec::new(),
             });
         }

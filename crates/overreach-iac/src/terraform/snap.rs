@@ -10,6 +10,8 @@ use overreach_snapshot::{
     GroupDetail, InlinePolicy, ManagedPolicyDetail, PolicyDocument, RoleDetail, UserDetail,
 };
 
+use crate::details::{empty_group, empty_user};
+pub(crate) use crate::details::{empty_role, normal_path};
 use crate::{IacSet, Location, Note, NoteKind, PolicyLocation};
 
 /// The IAM ARN of a `kind` (`role`, `user`, `group`, `policy`, `instance-profile`) named
@@ -25,16 +27,6 @@ pub(crate) fn iam_arn(
         "arn:{partition}:iam::{account}:{kind}{}{name}",
         normal_path(path)
     )
-}
-
-/// An IAM path with its leading and trailing `/` (`ci` → `/ci/`, empty → `/`).
-pub(crate) fn normal_path(path: &str) -> String {
-    let inner = path.trim_matches('/');
-    if inner.is_empty() {
-        "/".into()
-    } else {
-        format!("/{inner}/")
-    }
 }
 
 /// The kinds of principal.
@@ -92,29 +84,9 @@ pub(crate) fn principal_or_stub(
         return arn;
     }
     let arn = iam_arn(partition, account, kind.as_str(), "/", name);
-    let path = Some("/".to_string());
     match kind {
-        Kind::User => set.snapshot.users.push(UserDetail {
-            path,
-            user_name: name.into(),
-            user_id: None,
-            arn: arn.clone(),
-            create_date: None,
-            user_policy_list: Vec::new(),
-            group_list: Vec::new(),
-            attached_managed_policies: Vec::new(),
-            permissions_boundary: None,
-            tags: Vec::new(),
-        }),
-        Kind::Group => set.snapshot.groups.push(GroupDetail {
-            path,
-            group_name: name.into(),
-            group_id: None,
-            arn: arn.clone(),
-            create_date: None,
-            group_policy_list: Vec::new(),
-            attached_managed_policies: Vec::new(),
-        }),
+        Kind::User => set.snapshot.users.push(empty_user(name, &arn)),
+        Kind::Group => set.snapshot.groups.push(empty_group(name, &arn)),
         Kind::Role => set.snapshot.roles.push(empty_role(name, &arn, "/")),
     }
     set.stubs.insert(arn.clone());
@@ -124,24 +96,6 @@ pub(crate) fn principal_or_stub(
         message: format!("{why}; it is taken from the account (a stub here, `{arn}`)"),
     });
     arn
-}
-
-/// A role with nothing attached.
-pub(crate) fn empty_role(name: &str, arn: &str, path: &str) -> RoleDetail {
-    RoleDetail {
-        path: Some(normal_path(path)),
-        role_name: name.into(),
-        role_id: None,
-        arn: arn.into(),
-        create_date: None,
-        assume_role_policy_document: None,
-        instance_profile_list: Vec::new(),
-        role_policy_list: Vec::new(),
-        attached_managed_policies: Vec::new(),
-        permissions_boundary: None,
-        tags: Vec::new(),
-        role_last_used: None,
-    }
 }
 
 /// Notes that `arn`, already defined, is replaced by the definition at `at`.
