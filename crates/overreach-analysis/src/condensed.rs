@@ -171,22 +171,12 @@ impl Condensed {
         }
         let catalog = overreach_policy::Catalog::embedded();
         let paths = PathCatalog::embedded().ok();
-        let mut rewrites_of: HashMap<&str, bool> = HashMap::new();
-        let mut rewriting = |path: &str| -> bool {
-            if let Some(&known) = rewrites_of.get(path) {
-                return known;
-            }
-            let known = paths
-                .and_then(|c| c.get(path))
-                .is_some_and(|p| p.rewrites_target_permissions(catalog));
-            rewrites_of.insert(
-                paths
-                    .and_then(|c| c.get(path))
-                    .map_or("", |p| p.id.as_str()),
-                known,
-            );
-            known
-        };
+        let rewriting: HashSet<&str> = paths
+            .iter()
+            .flat_map(|c| c.paths.iter())
+            .filter(|p| p.rewrites_target_permissions(catalog))
+            .map(|p| p.id.as_str())
+            .collect();
         let mut succ = vec![Vec::new(); members.len()];
         let mut cyclic: Vec<bool> = members.iter().map(|m| m.len() > 1).collect();
         let mut rewrites = vec![Vec::new(); members.len()];
@@ -199,7 +189,7 @@ impl Condensed {
                         continue;
                     }
                     if let Edge::Escalation { path, .. } = w
-                        && rewriting(path)
+                        && rewriting.contains(&**path)
                     {
                         rewrites[c].push(e.id());
                     }
@@ -846,15 +836,6 @@ impl Reaching<'_> {
     /// account admin, whose rights depend on the principal's limits).
     pub fn common_rights(&self, entry: Entry) -> Option<Arc<EffectiveSummary>> {
         match entry {
-            Entry::Principal(_) | Entry::Rewritten(_) => self.rights_of(0, entry),
-            Entry::Group(_) | Entry::Admin(_) => None,
-        }
-    }
-
-    /// The rights an entry gives principal `p` (groups and admin under `p`'s limits).
-    pub fn rights_of(&self, p: PrincipalIdx, entry: Entry) -> Option<Arc<EffectiveSummary>> {
-        let account = self.account;
-        match entry {
             Entry::Principal(n) => match self.graph.graph[n] {
                 Node::Principal(q) => Some(Arc::clone(self.rights.shared(q))),
                 _ => None,
@@ -862,15 +843,23 @@ impl Reaching<'_> {
             Entry::Rewritten(e) => {
                 let (_, t) = self.graph.graph.edge_endpoints(e)?;
                 match self.graph.graph[t] {
-                    Node::Principal(q) => Some(self.rights.admin_under_limits(account, q)),
+                    Node::Principal(q) => Some(self.rights.admin_under_limits(self.account, q)),
                     _ => None,
                 }
             }
+            Entry::Group(_) | Entry::Admin(_) => None,
+        }
+    }
+
+    /// The rights an entry gives principal `p` (groups and admin under `p`'s limits).
+    pub fn rights_of(&self, p: PrincipalIdx, entry: Entry) -> Option<Arc<EffectiveSummary>> {
+        match entry {
             Entry::Group(n) => match self.graph.graph[n] {
-                Node::Group(g) => Some(self.rights.group_for(account, p, g)),
+                Node::Group(g) => Some(self.rights.group_for(self.account, p, g)),
                 _ => None,
             },
-            Entry::Admin(_) => Some(self.rights.admin_under_limits(account, p)),
+            Entry::Admin(_) => Some(self.rights.admin_under_limits(self.account, p)),
+            Entry::Principal(_) | Entry::Rewritten(_) => self.common_rights(entry),
         }
     }
 }

@@ -707,6 +707,8 @@ pub(crate) struct AlikeRoles<'a> {
     /// Trust policy -> its class (the same document), `None` when it cannot be shared.
     trust_class: HashMap<PolicyIdx, Option<usize>>,
     classes: HashMap<String, usize>,
+    /// Each class's resource patterns (rare: trusts usually name none).
+    class_patterns: Vec<Vec<Pattern>>,
     /// Caller -> the resource patterns of its layers (`None`: a policy variable).
     patterns: HashMap<PrincipalIdx, Option<Vec<Pattern>>>,
     /// (caller, trust class, ARN signature) -> the decision and the trust policy it was made
@@ -723,6 +725,7 @@ impl<'a> AlikeRoles<'a> {
             account,
             trust_class: HashMap::new(),
             classes: HashMap::new(),
+            class_patterns: Vec::new(),
             patterns: HashMap::new(),
             decided: HashMap::new(),
         }
@@ -741,12 +744,17 @@ impl<'a> AlikeRoles<'a> {
         let Some(class) = role.trust.and_then(|t| self.class_of(t, trust)) else {
             return assume_grounds(account, p, role, trust);
         };
-        let Some(mine) = self.patterns_of(p) else {
+        let Some(mine) = self
+            .patterns
+            .entry(p)
+            .or_insert_with(|| crate::access::resource_patterns(account, p))
+            .as_ref()
+        else {
             return assume_grounds(account, p, role, trust);
         };
         let signature: Vec<bool> = mine
             .iter()
-            .chain(trust_patterns(trust).iter())
+            .chain(&self.class_patterns[class])
             .map(|pattern| resource_pattern_matches(pattern, &role.arn))
             .collect();
         let key = (p, class, signature);
@@ -776,27 +784,25 @@ impl<'a> AlikeRoles<'a> {
         if let Some(c) = self.trust_class.get(&t) {
             return *c;
         }
-        let shareable = trust
+        let texts: Vec<&String> = trust
             .policy
             .statements
             .iter()
             .flat_map(|st| st.resource.iter().flat_map(|r| r.patterns.iter()))
-            .all(|text| !text.contains("${"));
+            .collect();
+        let shareable = texts.iter().all(|text| !text.contains("${"));
         let class = shareable.then(|| {
             let key = format!("{:?}", trust.policy);
             let next = self.classes.len();
-            *self.classes.entry(key).or_insert(next)
+            let class = *self.classes.entry(key).or_insert(next);
+            if class == next {
+                self.class_patterns
+                    .push(texts.iter().map(|text| Pattern::new(text)).collect());
+            }
+            class
         });
         self.trust_class.insert(t, class);
         class
-    }
-
-    fn patterns_of(&mut self, p: PrincipalIdx) -> Option<&Vec<Pattern>> {
-        let account = self.account;
-        self.patterns
-            .entry(p)
-            .or_insert_with(|| crate::access::resource_patterns(account, p))
-            .as_ref()
     }
 }
 
@@ -806,17 +812,6 @@ fn literal_prefix(text: &str) -> &str {
     let end = text.find(['*', '?']).unwrap_or(text.len());
     let end = text[..end].find("${").unwrap_or(end);
     &text[..end]
-}
-
-/// The resource patterns a trust policy's statements name (rare: trusts usually have none).
-fn trust_patterns(trust: &NamedPolicy) -> Vec<Pattern> {
-    trust
-        .policy
-        .statements
-        .iter()
-        .flat_map(|st| st.resource.iter().flat_map(|r| r.patterns.iter()))
-        .map(|text| Pattern::new(text))
-        .collect()
 }
 
 fn assume_grounds(
