@@ -292,12 +292,7 @@ fn base_from_a_git_revision_reads_the_commit_without_touching_the_work_tree() {
         ])
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 1);
     let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
     let r = sarif["runs"][0]["results"]
         .as_array()
@@ -350,12 +345,7 @@ fn symbolic_links_in_a_checked_folder_are_not_followed() {
         .arg(case.join("overreach.toml"))
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 0);
     let json: Value = serde_json::from_slice(&o.stdout).unwrap();
     let skipped: Vec<&str> = json["head"]["skipped"]
         .as_array()
@@ -786,12 +776,7 @@ fn declared_roles_loosened_in_the_same_change_are_not_applied() {
         ])
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 0);
     let json: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["changes"], serde_json::json!([]), "{json:#}");
     // the change attaches admin and widens `readonly` in the same commit: judged by the base's
@@ -819,12 +804,7 @@ fn declared_roles_loosened_in_the_same_change_are_not_applied() {
         ])
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 1);
     let json: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(
         json["review"][0]
@@ -832,5 +812,15 @@ fn declared_roles_loosened_in_the_same_change_are_not_applied() {
             .unwrap()
             .contains("the declared roles"),
         "{json:#}"
+    );
+}
+
+/// The run exited with `code` (its stderr shown when not).
+fn assert_exit(o: &std::process::Output, code: i32) {
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
     );
 }
