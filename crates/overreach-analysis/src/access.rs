@@ -190,12 +190,14 @@ fn asks_who(c: &overreach_policy::condition::Condition) -> bool {
         || c.values.iter().any(|v| v.contains("${"))
 }
 
-/// The resource patterns of every statement in principal `p`'s layers, each once, compiled:
-/// two ARNs they all match alike get the same decisions from those layers. `None` when a
-/// pattern holds a policy variable (its value depends on the request).
+/// The resource patterns of every statement in principal `p`'s layers that applies to one of
+/// `actions`, each once, compiled: two ARNs they all match alike get the same decisions from
+/// those layers about those actions. `None` when a pattern holds a policy variable (its value
+/// depends on the request).
 pub(crate) fn resource_patterns(
     account: &Account,
     p: PrincipalIdx,
+    actions: &[&str],
 ) -> Option<Vec<overreach_policy::glob::Pattern>> {
     let mut texts: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     for idx in account.layer_policies(p) {
@@ -203,6 +205,12 @@ pub(crate) fn resource_patterns(
             continue;
         };
         for st in &policy.policy.statements {
+            if !actions
+                .iter()
+                .any(|a| overreach_policy::eval::action_matches(&st.action, a))
+            {
+                continue;
+            }
             for text in st.resource.iter().flat_map(|r| r.patterns.iter()) {
                 if text.contains("${") {
                     return None;

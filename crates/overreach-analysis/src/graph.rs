@@ -78,6 +78,16 @@ impl Grounds {
         }
     }
 
+    /// Adds what `other` requires to these grounds: both must hold.
+    pub fn join(&mut self, other: &Grounds) {
+        self.condition_keys
+            .extend(other.condition_keys.iter().cloned());
+        self.statements.extend(other.statements.iter().cloned());
+        if self.inconclusive.is_none() {
+            self.inconclusive.clone_from(&other.inconclusive);
+        }
+    }
+
     /// True when the edge holds only under conditions or assumptions.
     pub fn is_conditional(&self) -> bool {
         !self.condition_keys.is_empty() || self.inconclusive.is_some()
@@ -125,6 +135,15 @@ impl Interner {
         let shared = Arc::new(grounds);
         self.seen.insert(Arc::clone(&shared));
         shared
+    }
+
+    /// The shared grounds equal to `grounds` (itself when it is the first).
+    pub fn share(&mut self, grounds: Arc<Grounds>) -> Arc<Grounds> {
+        if let Some(hit) = self.seen.get(&grounds) {
+            return Arc::clone(hit);
+        }
+        self.seen.insert(Arc::clone(&grounds));
+        grounds
     }
 }
 
@@ -747,7 +766,7 @@ impl<'a> AlikeRoles<'a> {
         let Some(mine) = self
             .patterns
             .entry(p)
-            .or_insert_with(|| crate::access::resource_patterns(account, p))
+            .or_insert_with(|| crate::access::resource_patterns(account, p, &["sts:AssumeRole"]))
             .as_ref()
         else {
             return assume_grounds(account, p, role, trust);

@@ -233,7 +233,7 @@ fn add_planned(
                 to,
                 Edge::Escalation {
                     path: Arc::clone(&id),
-                    grounds: interned.get(grounds),
+                    grounds: interned.share(grounds),
                 },
             );
         }
@@ -241,9 +241,23 @@ fn add_planned(
 }
 
 /// An escalation edge to add: from, to, and why.
-type PlannedEdge = (Node, Node, Grounds);
+type PlannedEdge = (Node, Node, Arc<Grounds>);
+
+/// A caller's targets of one path, grouped by the decision about the caller's requests: the
+/// caller's grounds, and each target with what the target itself contributes (the service
+/// trust a PassRole path needs).
+type Groups = Vec<(Grounds, Vec<(Node, Arc<Grounds>)>)>;
+
+/// Where a caller's edges for one path go (hubs or single targets), and why.
+type Links = Arc<Vec<(Node, Grounds)>>;
 
 /// The edges of one path, in the order they are added.
+///
+/// A caller whose requests are decided alike for several targets (one grant covers them all)
+/// gets one edge to a hub standing for those targets, carrying the caller's grounds; the hub
+/// has one edge per target, carrying what the target contributes. Callers whose grants cover
+/// the same targets share the hub, so a team's callers and a team's roles cost one edge per
+/// caller plus one per role, not one per pair. A single target gets a direct edge.
 fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<PlannedEdge> {
     let catalog = Catalog::embedded();
     let mut out: Vec<PlannedEdge> = Vec::new();
@@ -258,11 +272,11 @@ fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<
         return out;
     }
     // the roles a service may assume do not depend on the principal: decide them once
-    let service_roles: Option<Vec<(PrincipalIdx, Grounds)>> =
+    let service_roles: Option<Vec<(PrincipalIdx, Arc<Grounds>)>> =
         path.target.trusts_service.as_deref().map(|service| {
             (0..account.principals.len())
                 .filter(|&r| account.principals[r].kind == PrincipalType::Role)
-                .filter_map(|r| trusts_service(account, r, service).map(|g| (r, g)))
+                .filter_map(|r| trusts_service(account, r, service).map(|g| (r, Arc::new(g))))
                 .collect()
         });
     // a path whose requests are about "any resource" or "the target" only: a principal that
@@ -274,11 +288,10 @@ fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<
             .iter()
             .all(|r| matches!(r.resource, ResourceRef::Any | ResourceRef::Target));
     let mut hub: Option<Node> = None;
-    // (shared rights pointer, is a user) -> the class hub, `None` when the class reaches
-    // no target
-    let mut classes: HashMap<(usize, bool), Option<(Node, Grounds)>> = HashMap::new();
+    let mut hubs = TargetHubs::new(&path.id);
+    // (shared rights pointer, is a user) -> the class's edges (to hubs or single targets)
+    let mut classes: HashMap<(usize, bool), Links> = HashMap::new();
     let mut free: HashMap<usize, bool> = HashMap::new();
-    let mut hubs_by_targets: HashMap<Vec<(Node, Option<Grounds>)>, Node> = HashMap::new();
     let required: Vec<&str> = path.required.iter().map(|r| r.action.as_str()).collect();
     for p in 0..account.principals.len() {
         // cheap filter: every required action must be allowed at least conditionally
@@ -328,84 +341,88 @@ fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<
                         h
                     }
                 };
-                out.push((Node::Principal(p), to, grounds));
+                out.push((Node::Principal(p), to, Arc::new(grounds)));
                 continue;
             }
         }
         // principals with the same layers decide every target alike when nothing in those
-        // layers depends on who they are: decide once per class, link through a class hub
-        // (one edge per principal plus one per target, instead of one per pair)
-        if path.target.kind != TargetKind::Own && path.target.assumable_by_self != Some(true) && {
-            // a property of the layers, so of the whole class: decided once per class
-            let layers = Arc::as_ptr(rights.shared(p)) as usize;
-            *free
-                .entry(layers)
-                .or_insert_with(|| crate::access::identity_free(account, p, &required))
-        } {
-            let key = (
+        // layers depends on who they are: decide once per class
+        let class = (path.target.kind != TargetKind::Own
+            && path.target.assumable_by_self != Some(true)
+            && {
+                // a property of the layers, so of the whole class: decided once per class
+                let layers = Arc::as_ptr(rights.shared(p)) as usize;
+                *free
+                    .entry(layers)
+                    .or_insert_with(|| crate::access::identity_free(account, p, &required))
+            })
+        .then(|| {
+            (
                 Arc::as_ptr(rights.shared(p)) as usize,
                 account.principals[p].kind == PrincipalType::User,
-            );
-            let class_hub = match classes.get(&key) {
-                Some(h) => h.clone(),
-                None => {
-                    let found = targets(account, rights, p, path, service_roles.as_deref());
-                    let h = if found.is_empty() {
-                        None
-                    } else {
-                        // the same grounds for every target (one statement grants the path
-                        // on all of them): they go on the edge into the hub, and classes
-                        // reaching the same targets share one hub
-                        let uniform = found.windows(2).all(|w| w[0].1 == w[1].1);
-                        let (entry, hub_key): (Grounds, Vec<(Node, Option<Grounds>)>) = if uniform {
-                            (
-                                found[0].1.clone(),
-                                found.iter().map(|(n, _)| (n.clone(), None)).collect(),
-                            )
-                        } else {
-                            (
-                                Grounds::default(),
-                                found
-                                    .iter()
-                                    .map(|(n, g)| (n.clone(), Some(g.clone())))
-                                    .collect(),
-                            )
-                        };
-                        let hub = match hubs_by_targets.get(&hub_key) {
-                            Some(same) => same.clone(),
-                            None => {
-                                let hub = Node::PathTargets(format!(
-                                    "{}#{}",
-                                    path.id,
-                                    hubs_by_targets.len() + 1
-                                ));
-                                for (node, grounds) in &hub_key {
-                                    out.push((
-                                        hub.clone(),
-                                        node.clone(),
-                                        grounds.clone().unwrap_or_default(),
-                                    ));
-                                }
-                                hubs_by_targets.insert(hub_key, hub.clone());
-                                hub
-                            }
-                        };
-                        Some((hub, entry))
-                    };
-                    classes.insert(key, h.clone());
-                    h
+            )
+        });
+        let links = match class.and_then(|key| classes.get(&key)) {
+            Some(links) => Arc::clone(links),
+            None => {
+                let groups = targets(account, rights, p, path, service_roles.as_deref());
+                let links = Arc::new(hubs.link(groups, &mut out));
+                if let Some(key) = class {
+                    classes.insert(key, Arc::clone(&links));
                 }
-            };
-            if let Some((hub, entry)) = class_hub {
-                out.push((Node::Principal(p), hub, entry));
+                links
             }
-            continue;
-        }
-        for (node, grounds) in targets(account, rights, p, path, service_roles.as_deref()) {
-            out.push((Node::Principal(p), node, grounds));
+        };
+        for (to, grounds) in links.iter() {
+            out.push((Node::Principal(p), to.clone(), Arc::new(grounds.clone())));
         }
     }
     out
+}
+
+/// Hubs standing for sets of targets of one path, shared by the callers that reach the same
+/// set alike.
+struct TargetHubs<'a> {
+    path: &'a str,
+    by_targets: HashMap<Vec<Node>, Node>,
+}
+
+impl<'a> TargetHubs<'a> {
+    fn new(path: &'a str) -> TargetHubs<'a> {
+        TargetHubs {
+            path,
+            by_targets: HashMap::new(),
+        }
+    }
+
+    /// Where a caller's edges go for its `groups`: a single target directly (the caller's
+    /// and the target's grounds together), several through their hub (the caller's grounds;
+    /// a new hub's edges to its targets are planned in `out`).
+    fn link(&mut self, groups: Groups, out: &mut Vec<PlannedEdge>) -> Vec<(Node, Grounds)> {
+        let mut links = Vec::with_capacity(groups.len());
+        for (mut grounds, targets) in groups {
+            if let [(node, target)] = targets.as_slice() {
+                grounds.join(target);
+                links.push((node.clone(), grounds));
+                continue;
+            }
+            let key: Vec<Node> = targets.iter().map(|(n, _)| n.clone()).collect();
+            let hub = match self.by_targets.get(&key) {
+                Some(hub) => hub.clone(),
+                None => {
+                    let hub =
+                        Node::PathTargets(format!("{}#{}", self.path, self.by_targets.len() + 1));
+                    for (node, target) in targets {
+                        out.push((hub.clone(), node, target));
+                    }
+                    self.by_targets.insert(key, hub.clone());
+                    hub
+                }
+            };
+            links.push((hub, grounds));
+        }
+        links
+    }
 }
 
 /// The hub of a path: edges from it to every target that meets the path's target-side
@@ -414,18 +431,18 @@ fn add_hub(
     out: &mut Vec<PlannedEdge>,
     account: &Account,
     path: &EscalationPath,
-    service_roles: Option<&[(PrincipalIdx, Grounds)]>,
+    service_roles: Option<&[(PrincipalIdx, Arc<Grounds>)]>,
 ) -> Node {
     let hub = Node::PathTargets(path.id.clone());
-    let plain = Grounds::default();
-    let targets: Vec<(Node, Grounds)> = match path.target.kind {
+    let plain = Arc::new(Grounds::default());
+    let targets: Vec<(Node, Arc<Grounds>)> = match path.target.kind {
         TargetKind::Own => Vec::new(),
         TargetKind::Role => {
-            let roles: Vec<(PrincipalIdx, Grounds)> = match service_roles {
+            let roles: Vec<(PrincipalIdx, Arc<Grounds>)> = match service_roles {
                 Some(list) => list.to_vec(),
                 None => (0..account.principals.len())
                     .filter(|&r| account.principals[r].kind == PrincipalType::Role)
-                    .map(|r| (r, plain.clone()))
+                    .map(|r| (r, Arc::clone(&plain)))
                     .collect(),
             };
             roles
@@ -439,10 +456,10 @@ fn add_hub(
         }
         TargetKind::User => (0..account.principals.len())
             .filter(|&u| account.principals[u].kind == PrincipalType::User)
-            .map(|u| (Node::Principal(u), plain.clone()))
+            .map(|u| (Node::Principal(u), Arc::clone(&plain)))
             .collect(),
         TargetKind::Group => (0..account.groups.len())
-            .map(|g| (Node::Group(g), plain.clone()))
+            .map(|g| (Node::Group(g), Arc::clone(&plain)))
             .collect(),
     };
     for (node, grounds) in targets {
@@ -451,16 +468,50 @@ fn add_hub(
     hub
 }
 
-/// The targets `p` reaches by taking `path`, with the grounds of each.
+/// Decisions about one caller's requests, each with the targets it holds for.
+#[derive(Default)]
+struct Decisions {
+    list: Groups,
+}
+
+impl Decisions {
+    /// Records a decision; its index.
+    fn add(&mut self, grounds: Grounds) -> usize {
+        self.list.push((grounds, Vec::new()));
+        self.list.len() - 1
+    }
+
+    /// The decisions with their targets, equal decisions merged, in first-decided order.
+    fn into_groups(self) -> Groups {
+        let mut out: Groups = Vec::new();
+        let mut index: HashMap<Grounds, usize> = HashMap::new();
+        for (grounds, targets) in self.list {
+            if targets.is_empty() {
+                continue;
+            }
+            match index.get(&grounds) {
+                Some(&i) => out[i].1.extend(targets),
+                None => {
+                    index.insert(grounds.clone(), out.len());
+                    out.push((grounds, targets));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The targets `p` reaches by taking `path`, grouped by the grounds of `p`'s requests.
 fn targets(
     account: &Account,
     rights: &Rights,
     p: PrincipalIdx,
     path: &EscalationPath,
-    service_roles: Option<&[(PrincipalIdx, Grounds)]>,
-) -> Vec<(Node, Grounds)> {
+    service_roles: Option<&[(PrincipalIdx, Arc<Grounds>)]>,
+) -> Groups {
     let me = &account.principals[p];
-    let mut out = Vec::new();
+    let mut decisions = Decisions::default();
+    let plain = Arc::new(Grounds::default());
     // a request on the target can be allowed only where one of the principal's grants of
     // the action may cover the target: the others need no decision
     let summary = rights.of(p);
@@ -482,21 +533,24 @@ fn targets(
     match path.target.kind {
         TargetKind::Own => {
             if let Some(g) = check(account, rights, p, path, None) {
-                out.push((Node::AccountAdmin, g));
+                let d = decisions.add(g);
+                decisions.list[d].1.push((Node::AccountAdmin, plain));
             }
         }
         TargetKind::Role => {
             // every role, or only those that trust the path's service (with why they do)
-            let candidates: Vec<(PrincipalIdx, Option<&Grounds>)> = match service_roles {
-                Some(list) => list.iter().map(|(r, g)| (*r, Some(g))).collect(),
+            let candidates: Vec<(PrincipalIdx, &Arc<Grounds>)> = match service_roles {
+                Some(list) => list.iter().map(|(r, g)| (*r, g)).collect(),
                 None => (0..account.principals.len())
                     .filter(|&r| account.principals[r].kind == PrincipalType::Role)
-                    .map(|r| (r, None))
+                    .map(|r| (r, &plain))
                     .collect(),
             };
-            for (ri, service_grounds) in candidates {
+            for (ri, target_grounds) in candidates {
                 let role = &account.principals[ri];
-                if ri == p || !may_reach(&role.arn) {
+                // the principal itself stays a target (reaching itself adds nothing), so
+                // callers reaching the same targets share one hub
+                if !may_reach(&role.arn) {
                     continue;
                 }
                 if path.target.needs_instance_profile == Some(true)
@@ -514,51 +568,55 @@ fn targets(
                         continue;
                     }
                 }
-                if let Some(mut g) = alike.check(account, rights, p, path, ri) {
-                    if let Some(sg) = service_grounds {
-                        g.condition_keys.extend(sg.condition_keys.iter().cloned());
-                        g.statements.extend(sg.statements.iter().cloned());
-                    }
-                    out.push((Node::Principal(ri), g));
+                if let Some(d) = alike.check(account, rights, p, path, ri, &mut decisions) {
+                    decisions.list[d]
+                        .1
+                        .push((Node::Principal(ri), Arc::clone(target_grounds)));
                 }
             }
         }
         TargetKind::User => {
             for (ui, user) in account.principals.iter().enumerate() {
-                if ui == p || user.kind != PrincipalType::User || !may_reach(&user.arn) {
+                if user.kind != PrincipalType::User || !may_reach(&user.arn) {
                     continue;
                 }
-                if let Some(g) = alike.check(account, rights, p, path, ui) {
-                    out.push((Node::Principal(ui), g));
+                if let Some(d) = alike.check(account, rights, p, path, ui, &mut decisions) {
+                    decisions.list[d]
+                        .1
+                        .push((Node::Principal(ui), Arc::clone(&plain)));
                 }
             }
         }
         TargetKind::Group => {
             if me.kind != PrincipalType::User {
-                return out;
+                return Vec::new();
             }
             for (gi, group) in account.groups.iter().enumerate() {
                 if me.groups.contains(&gi) || !may_reach(&group.arn) {
                     continue;
                 }
                 if let Some(g) = check_resources(account, rights, p, path, &group.arn, &[]) {
-                    out.push((Node::Group(gi), g));
+                    let d = decisions.add(g);
+                    decisions.list[d]
+                        .1
+                        .push((Node::Group(gi), Arc::clone(&plain)));
                 }
             }
         }
     }
-    out
+    decisions.into_groups()
 }
 
 /// Targets that principal `p`'s policies cannot tell apart get one decision: the requests of
 /// a path differ between targets only in the target's ARN, and every layer of `p` (identity,
-/// boundary, SCPs) sees an ARN only through its statements' resource patterns, so targets
-/// matched by the same patterns are decided alike. Not used (every target decided on its
-/// own) when a pattern holds a policy variable or a request names something of the target
-/// other than its ARN (its attached policies, its instance profiles).
+/// boundary, SCPs) sees an ARN only through the resource patterns of its statements about the
+/// path's actions, so targets matched by the same patterns are decided alike. Not used (every
+/// target decided on its own) when a pattern holds a policy variable or a request names
+/// something of the target other than its ARN (its attached policies, its instance profiles).
 struct AlikeTargets {
     patterns: Option<Vec<Pattern>>,
-    decided: HashMap<Vec<bool>, Option<Grounds>>,
+    /// ARN signature -> the decision's index (`None`: denied).
+    decided: HashMap<Vec<bool>, Option<usize>>,
 }
 
 impl AlikeTargets {
@@ -572,8 +630,9 @@ impl AlikeTargets {
                     | ResourceRef::AttachedPolicy
             )
         });
+        let actions: Vec<&str> = path.required.iter().map(|r| r.action.as_str()).collect();
         let patterns = if by_arn_only {
-            crate::access::resource_patterns(account, p)
+            crate::access::resource_patterns(account, p, &actions)
         } else {
             None
         };
@@ -583,7 +642,8 @@ impl AlikeTargets {
         }
     }
 
-    /// [`check`] for target `t`, decided once per set of targets the patterns match alike.
+    /// [`check`] for target `t`, decided once per set of targets the patterns match alike:
+    /// the index of the decision in `decisions`.
     fn check(
         &mut self,
         account: &Account,
@@ -591,9 +651,10 @@ impl AlikeTargets {
         p: PrincipalIdx,
         path: &EscalationPath,
         t: PrincipalIdx,
-    ) -> Option<Grounds> {
+        decisions: &mut Decisions,
+    ) -> Option<usize> {
         let Some(patterns) = &self.patterns else {
-            return check(account, rights, p, path, Some(t));
+            return check(account, rights, p, path, Some(t)).map(|g| decisions.add(g));
         };
         let arn = &account.principals[t].arn;
         let signature: Vec<bool> = patterns
@@ -601,11 +662,11 @@ impl AlikeTargets {
             .map(|pattern| resource_pattern_matches(pattern, arn))
             .collect();
         if let Some(hit) = self.decided.get(&signature) {
-            return hit.clone();
+            return *hit;
         }
-        let grounds = check(account, rights, p, path, Some(t));
-        self.decided.insert(signature, grounds.clone());
-        grounds
+        let d = check(account, rights, p, path, Some(t)).map(|g| decisions.add(g));
+        self.decided.insert(signature, d);
+        d
     }
 }
 

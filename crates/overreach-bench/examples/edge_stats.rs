@@ -3,25 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use overreach_analysis::account::Account;
-use overreach_analysis::graph::{Edge, Node, PermissionGraph};
-use overreach_analysis::privesc::{PathCatalog, add_escalation_edges};
-use overreach_analysis::rights::Rights;
-use overreach_policy::{Catalog, ManagedPolicies};
-use overreach_snapshot::Snapshot;
+use overreach_analysis::graph::{Edge, Node};
 use petgraph::visit::EdgeRef;
 
 fn main() -> Result<(), String> {
     let path = std::env::args()
         .nth(1)
         .ok_or("usage: edge_stats SNAPSHOT")?;
-    let bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
-    let snapshot = Snapshot::from_slice(&bytes).map_err(|e| e.to_string())?;
-    let account = Account::from_snapshot(&snapshot, ManagedPolicies::embedded());
-    let rights = Rights::compute(&account, Catalog::embedded());
-    let mut graph = PermissionGraph::build(&account, &rights);
-    let paths = PathCatalog::embedded().map_err(str::to_string)?;
-    add_escalation_edges(&mut graph, &account, &rights, paths);
+    let (_, graph) = overreach_bench::account_graph(std::path::Path::new(&path))?;
     let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
     for e in graph.graph.edge_references() {
         let from_hub = matches!(

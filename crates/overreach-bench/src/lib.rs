@@ -66,6 +66,33 @@ pub fn write_accounts(
     Ok(written)
 }
 
+/// The account model and its full permission graph (can-assume and escalation edges) of a
+/// snapshot file, for the diagnostic examples.
+pub fn account_graph(
+    path: &Path,
+) -> Result<
+    (
+        overreach_analysis::account::Account,
+        overreach_analysis::graph::PermissionGraph,
+    ),
+    String,
+> {
+    use overreach_analysis::account::Account;
+    use overreach_analysis::graph::PermissionGraph;
+    use overreach_analysis::privesc::{PathCatalog, add_escalation_edges};
+    use overreach_analysis::rights::Rights;
+    use overreach_policy::{Catalog, ManagedPolicies};
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let snapshot = overreach_snapshot::Snapshot::from_slice(&bytes)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let account = Account::from_snapshot(&snapshot, ManagedPolicies::embedded());
+    let rights = Rights::compute(&account, Catalog::embedded());
+    let mut graph = PermissionGraph::build(&account, &rights);
+    let paths = PathCatalog::embedded().map_err(str::to_string)?;
+    add_escalation_edges(&mut graph, &account, &rights, paths);
+    Ok((account, graph))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
