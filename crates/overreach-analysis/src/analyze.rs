@@ -251,12 +251,7 @@ impl PrincipalView {
         holder
             .path
             .as_deref()
-            .map(|edges| {
-                edges
-                    .iter()
-                    .filter_map(|&e| hop(ctx.graph, ctx.account, e))
-                    .collect()
-            })
+            .map(|edges| hops(ctx.graph, ctx.account, edges))
             .unwrap_or_default()
     }
 
@@ -386,6 +381,49 @@ fn apply_suppression(f: &mut Finding, suppressions: &Suppressions, options: &Opt
         }
         SuppressionStatus::None => {}
     }
+}
+
+/// A path's edges as report hops. A hop into a hub that stands for a set of targets and the
+/// hop out of it are one hop of the path (from the caller to the target, with the grounds of
+/// both): hubs are how the graph stores such hops, not steps a principal takes.
+pub fn hops(graph: &PermissionGraph, account: &Account, edges: &[EdgeIndex]) -> Vec<Hop> {
+    let mut out: Vec<Hop> = Vec::with_capacity(edges.len());
+    let mut pending: Option<Hop> = None;
+    for &e in edges {
+        let Some(mut h) = hop(graph, account, e) else {
+            continue;
+        };
+        if let Some(into) = pending.take() {
+            h.from = into.from;
+            let keys = std::mem::take(&mut h.condition_keys);
+            h.condition_keys = into.condition_keys;
+            for k in keys {
+                if !h.condition_keys.contains(&k) {
+                    h.condition_keys.push(k);
+                }
+            }
+            let statements = std::mem::take(&mut h.statements);
+            h.statements = into.statements;
+            for s in statements {
+                if !h.statements.contains(&s) {
+                    h.statements.push(s);
+                }
+            }
+            h.inconclusive = into.inconclusive.or(h.inconclusive);
+        }
+        let into_hub = graph
+            .graph
+            .edge_endpoints(e)
+            .is_some_and(|(_, to)| matches!(graph.graph[to], Node::PathTargets(_)));
+        if into_hub {
+            pending = Some(h);
+        } else {
+            out.push(h);
+        }
+    }
+    // a path ending at a hub (not asked for by the rules) keeps its last hop
+    out.extend(pending);
+    out
 }
 
 /// One edge as a report hop.

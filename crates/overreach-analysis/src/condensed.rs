@@ -86,6 +86,9 @@ pub struct Condensed {
     succ: Vec<Vec<(EdgeIndex, CompIdx)>>,
     /// The component holds a cycle: its members reach each other (and themselves).
     cyclic: Vec<bool>,
+    /// The component is a hub standing for a set of targets ([`is_hub`]): crossing it is not
+    /// a hop.
+    hub: Vec<bool>,
     /// Rewriting escalation edges leaving each component.
     rewrites: Vec<Vec<EdgeIndex>>,
     /// Holders whose rights depend on who reaches them (groups and account admin, under the
@@ -109,6 +112,16 @@ fn traversable(edge: &Edge) -> bool {
 fn conditional(edge: &Edge) -> bool {
     edge.grounds()
         .is_some_and(crate::graph::Grounds::is_conditional)
+}
+
+/// A node that stands for a set of targets (the targets of a path, the roles trusting the
+/// account): a hop into it and the hop out of it are one hop of a path.
+fn is_hub(node: &Node) -> bool {
+    matches!(node, Node::PathTargets(_) | Node::AccountRoot)
+}
+
+fn inconclusive(edge: &Edge) -> bool {
+    edge.grounds().is_some_and(|g| g.inconclusive.is_some())
 }
 
 impl Condensed {
@@ -213,18 +226,28 @@ impl Condensed {
             list.sort_by_key(|&(e, t)| (std::cmp::Reverse(e), t));
             succ[c] = list;
         }
-        let personal = personal_distances(graph, &comp_of, &members, &succ, &cyclic);
+        let hub: Vec<bool> = members
+            .iter()
+            .map(|m| matches!(m.as_slice(), [n] if is_hub(&g[*n])))
+            .collect();
+        let personal = personal_distances(graph, &comp_of, &members, &succ, &cyclic, &hub);
         Condensed {
             comp_of,
             members,
             succ,
             cyclic,
+            hub,
             rewrites,
             personal,
             trees: Mutex::new(HashMap::new()),
             answers: Mutex::new(HashMap::new()),
             holders: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The hops it takes to enter component `s`: none for a hub (the hop out of it counts).
+    fn step(&self, s: CompIdx) -> usize {
+        usize::from(!self.hub[s])
     }
 
     /// How many components the graph has.
@@ -279,9 +302,9 @@ impl Condensed {
                     );
                 }
             }
-            let answers: Vec<Arc<Vec<Share>>> = self.succ[c]
+            let answers: Vec<(Arc<Vec<Share>>, usize)> = self.succ[c]
                 .iter()
-                .map(|&(_, s)| self.answer(ctx, s, tag, contribution))
+                .map(|&(_, s)| (self.answer(ctx, s, tag, contribution), self.step(s)))
                 .collect();
             merge_nearest(&mut out, &mut covered, &answers);
             Arc::new(out)
@@ -404,9 +427,9 @@ impl Condensed {
                     &contribution(rights, entry),
                 );
             }
-            let answers: Vec<Arc<Vec<Share>>> = self.succ[x]
+            let answers: Vec<(Arc<Vec<Share>>, usize)> = self.succ[x]
                 .iter()
-                .filter_map(|&(_, s)| cached(s))
+                .filter_map(|&(_, s)| Some((cached(s)?, self.step(s))))
                 .collect();
             merge_nearest(&mut out, &mut covered, &answers);
             if let Ok(mut m) = self.answers.lock() {
@@ -555,45 +578,25 @@ impl Condensed {
         let mut ok = |n: NodeIndex| {
             n != start && matches!(g[n], Node::Principal(_)) && serves(Entry::Principal(n))
         };
-        // breadth-first from where the route enters, to the first member that serves
-        let mut pred: HashMap<NodeIndex, EdgeIndex> = HashMap::new();
-        let mut queue = VecDeque::from([cur]);
-        let mut seen = HashSet::from([cur]);
+        // the nearest member that serves, from where the route enters
         let mut found = ok(cur).then_some(cur);
-        let mut looked = 0usize;
-        'search: while found.is_none() {
-            let Some(node) = queue.pop_front() else { break };
-            let mut out: Vec<_> = g
-                .edges(node)
-                .filter(|e| traversable(e.weight()) && self.comp_of[e.target().index()] == comp)
-                .collect();
-            out.sort_by_key(|e| conditional(e.weight()));
-            looked += out.len();
-            for e in out {
-                let t = e.target();
-                if seen.insert(t) {
-                    pred.insert(t, e.id());
-                    if t == target || ok(t) {
-                        found = Some(t);
-                        break 'search;
-                    }
-                    queue.push_back(t);
-                }
-            }
-            if looked > EQUIVALENT_BUDGET {
-                break;
-            }
+        let mut pred = HashMap::new();
+        if found.is_none() {
+            let (via, hit) = search(
+                graph,
+                &self.comp_of,
+                comp,
+                cur,
+                Way::Forward,
+                EQUIVALENT_BUDGET,
+                |t| t == target || ok(t),
+            );
+            pred = via;
+            found = hit;
         }
         match found {
             Some(t) => {
-                let mut tail = Vec::new();
-                let mut at = t;
-                while let Some(&e) = pred.get(&at) {
-                    tail.push(e);
-                    at = g.edge_endpoints(e)?.0;
-                }
-                tail.reverse();
-                edges.extend(tail);
+                edges.extend(trace_back(graph, &pred, t)?);
                 Some((Entry::Principal(t), edges))
             }
             None => {
@@ -604,17 +607,18 @@ impl Condensed {
     }
 
     /// Inter-component edges from component `from` to `to`: fewest conditional edges first,
-    /// then fewest edges.
+    /// then fewest that rest on an assumption (an existing resource), then fewest hops (a hub
+    /// is crossed in one hop).
     fn route(&self, graph: &PermissionGraph, from: CompIdx, to: CompIdx) -> Option<Vec<EdgeIndex>> {
         use std::cmp::Reverse;
         use std::collections::BinaryHeap;
         if from == to {
             return Some(Vec::new());
         }
-        let mut best: HashMap<CompIdx, (usize, usize)> = HashMap::from([(from, (0, 0))]);
+        let mut best: HashMap<CompIdx, (usize, usize, usize)> = HashMap::from([(from, (0, 0, 0))]);
         let mut pred: HashMap<CompIdx, (EdgeIndex, CompIdx)> = HashMap::new();
         // (cost, order of discovery) keeps ties in the order the edges are listed
-        let mut heap = BinaryHeap::from([Reverse(((0usize, 0usize), 0usize, from))]);
+        let mut heap = BinaryHeap::from([Reverse(((0usize, 0usize, 0usize), 0usize, from))]);
         let mut tick = 0usize;
         while let Some(Reverse((cost, _, c))) = heap.pop() {
             if best.get(&c).is_some_and(|&b| b < cost) {
@@ -633,7 +637,8 @@ impl Condensed {
             for &(e, s) in &self.succ[c] {
                 let next = (
                     cost.0 + usize::from(conditional(&graph.graph[e])),
-                    cost.1 + 1,
+                    cost.1 + usize::from(inconclusive(&graph.graph[e])),
+                    cost.2 + self.step(s),
                 );
                 if best.get(&s).is_none_or(|&b| next < b) {
                     best.insert(s, next);
@@ -690,23 +695,15 @@ impl Condensed {
         if let Some(hit) = self.trees.lock().ok().and_then(|m| m.get(&y).cloned()) {
             return Some(hit);
         }
-        let g = &graph.graph;
-        let mut next: HashMap<NodeIndex, EdgeIndex> = HashMap::new();
-        let mut queue = VecDeque::from([y]);
-        let mut seen = HashSet::from([y]);
-        while let Some(node) = queue.pop_front() {
-            let mut edges: Vec<_> = g
-                .edges_directed(node, Direction::Incoming)
-                .filter(|e| traversable(e.weight()) && self.comp_of[e.source().index()] == c)
-                .collect();
-            edges.sort_by_key(|e| conditional(e.weight()));
-            for e in edges {
-                if seen.insert(e.source()) {
-                    next.insert(e.source(), e.id());
-                    queue.push_back(e.source());
-                }
-            }
-        }
+        let (next, _) = search(
+            graph,
+            &self.comp_of,
+            c,
+            y,
+            Way::Backward,
+            usize::MAX,
+            |_| false,
+        );
         let tree = Arc::new(next);
         if let Ok(mut m) = self.trees.lock() {
             m.insert(y, Arc::clone(&tree));
@@ -724,7 +721,84 @@ fn next_nodes(graph: &PermissionGraph, node: NodeIndex) -> Vec<NodeIndex> {
         .collect()
 }
 
-/// Breadth-first inside component `c`, unconditional edges tried first at each node.
+/// Which way a search inside a component follows edges.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Way {
+    /// Out of a node (from a principal towards what it reaches).
+    Forward,
+    /// Into a node (from a target back towards who reaches it).
+    Backward,
+}
+
+/// A search for shortest paths inside component `c` from `start`. A path is shorter when it
+/// has fewer hops (an edge into a hub is not a hop: the edge out of it is, so a hop through a
+/// hub weighs what a direct edge weighs), then fewer edges that rest on an assumption (an
+/// existing resource), then fewer conditional edges; among equal paths the one found first
+/// wins. Stops at the first node `stop` accepts (nearest first), or when more than `budget`
+/// edges were looked at. Returns, for every node reached, the edge it was reached by
+/// (`Forward`) or leaves by (`Backward`), and the node it stopped at.
+fn search(
+    graph: &PermissionGraph,
+    comp_of: &[CompIdx],
+    c: CompIdx,
+    start: NodeIndex,
+    way: Way,
+    budget: usize,
+    mut stop: impl FnMut(NodeIndex) -> bool,
+) -> (HashMap<NodeIndex, EdgeIndex>, Option<NodeIndex>) {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    type Cost = (usize, usize, usize);
+    let g = &graph.graph;
+    let direction = match way {
+        Way::Forward => Direction::Outgoing,
+        Way::Backward => Direction::Incoming,
+    };
+    let mut via: HashMap<NodeIndex, EdgeIndex> = HashMap::new();
+    let mut best: HashMap<NodeIndex, Cost> = HashMap::from([(start, (0, 0, 0))]);
+    let mut done: HashSet<NodeIndex> = HashSet::new();
+    // (cost, order of discovery): ties go to the path found first
+    let mut heap = BinaryHeap::from([Reverse(((0, 0, 0), 0usize, start))]);
+    let mut tick = 0usize;
+    let mut looked = 0usize;
+    while let Some(Reverse((cost, _, node))) = heap.pop() {
+        if !done.insert(node) {
+            continue;
+        }
+        if node != start && stop(node) {
+            return (via, Some(node));
+        }
+        for e in g.edges_directed(node, direction) {
+            let (next, into) = match way {
+                Way::Forward => (e.target(), e.target()),
+                Way::Backward => (e.source(), node),
+            };
+            if !traversable(e.weight()) || comp_of[next.index()] != c {
+                continue;
+            }
+            looked += 1;
+            let w = e.weight();
+            let step: Cost = (
+                usize::from(!is_hub(&g[into])),
+                usize::from(inconclusive(w)),
+                usize::from(conditional(w)),
+            );
+            let to = (cost.0 + step.0, cost.1 + step.1, cost.2 + step.2);
+            if best.get(&next).is_none_or(|&old| to < old) {
+                best.insert(next, to);
+                via.insert(next, e.id());
+                tick += 1;
+                heap.push(Reverse((to, tick, next)));
+            }
+        }
+        if looked > budget {
+            break;
+        }
+    }
+    (via, None)
+}
+
+/// A shortest path from `x` to `y` inside component `c` (see [`search`]).
 fn bfs_within(
     graph: &PermissionGraph,
     comp_of: &[CompIdx],
@@ -733,56 +807,49 @@ fn bfs_within(
     y: NodeIndex,
     budget: usize,
 ) -> Option<Vec<EdgeIndex>> {
-    let g = &graph.graph;
-    let mut pred: HashMap<NodeIndex, EdgeIndex> = HashMap::new();
-    let mut queue = VecDeque::from([x]);
-    let mut seen = HashSet::from([x]);
-    let mut looked = 0usize;
-    while let Some(node) = queue.pop_front() {
-        let mut edges: Vec<_> = g
-            .edges(node)
-            .filter(|e| traversable(e.weight()) && comp_of[e.target().index()] == c)
-            .collect();
-        looked += edges.len();
-        if looked > budget {
-            return None;
-        }
-        edges.sort_by_key(|e| conditional(e.weight()));
-        for e in edges {
-            let t = e.target();
-            if seen.insert(t) {
-                pred.insert(t, e.id());
-                if t == y {
-                    let mut out = Vec::new();
-                    let mut at = y;
-                    while let Some(&e) = pred.get(&at) {
-                        out.push(e);
-                        at = g.edge_endpoints(e)?.0;
-                    }
-                    out.reverse();
-                    return Some(out);
-                }
-                queue.push_back(t);
-            }
-        }
-    }
-    None
+    let (pred, found) = search(graph, comp_of, c, x, Way::Forward, budget, |n| n == y);
+    found?;
+    trace_back(graph, &pred, y)
 }
 
-/// Adds the successors' shares, one component further away, nearest first (then in the
-/// successors' order), each beyond what is covered.
-fn merge_nearest(out: &mut Vec<Share>, covered: &mut ActionSet, answers: &[Arc<Vec<Share>>]) {
+/// The edges that reached `node` in a forward search, from the search's start.
+fn trace_back(
+    graph: &PermissionGraph,
+    pred: &HashMap<NodeIndex, EdgeIndex>,
+    node: NodeIndex,
+) -> Option<Vec<EdgeIndex>> {
+    let mut out = Vec::new();
+    let mut at = node;
+    while let Some(&e) = pred.get(&at) {
+        out.push(e);
+        at = graph.graph.edge_endpoints(e)?.0;
+        if out.len() > pred.len() {
+            return None;
+        }
+    }
+    out.reverse();
+    Some(out)
+}
+
+/// Adds the successors' shares, each its step further away (one component, none through a
+/// hub), nearest first, then broadest first (then in the successors' order), each beyond
+/// what is covered.
+fn merge_nearest(
+    out: &mut Vec<Share>,
+    covered: &mut ActionSet,
+    answers: &[(Arc<Vec<Share>>, usize)],
+) {
     let mut all: Vec<(usize, usize, &Share)> = answers
         .iter()
         .enumerate()
-        .flat_map(|(i, a)| a.iter().map(move |sh| (sh.depth, i, sh)))
+        .flat_map(|(i, (a, step))| a.iter().map(move |sh| (sh.depth + step, i, sh)))
         .collect();
-    all.sort_by_key(|&(depth, i, _)| (depth, i));
+    all.sort_by_key(|&(depth, i, sh)| (depth, std::cmp::Reverse(sh.breadth), i));
     for (depth, _, sh) in all {
         push(
             out,
             covered,
-            (sh.entry, sh.comp, depth + 1, sh.breadth),
+            (sh.entry, sh.comp, depth, sh.breadth),
             &sh.set,
         );
     }
@@ -878,6 +945,7 @@ fn personal_distances(
     members: &[Vec<NodeIndex>],
     succ: &[Vec<(EdgeIndex, CompIdx)>],
     cyclic: &[bool],
+    hub: &[bool],
 ) -> Vec<(Entry, Vec<u32>)> {
     let mut pred: Vec<Vec<CompIdx>> = vec![Vec::new(); members.len()];
     for (c, list) in succ.iter().enumerate() {
@@ -898,17 +966,24 @@ fn personal_distances(
         if cyclic[home] {
             dist[home] = 0;
         }
-        for &q in &pred[home] {
-            if dist[q] == u32::MAX {
-                dist[q] = 1;
-                queue.push_back(q);
+        // entering a component is a hop, entering a hub is not: a search with steps of 0
+        // and 1 (the ones of 0 go to the front)
+        let mut done = vec![false; members.len()];
+        queue.push_back((home, 0u32));
+        while let Some((x, d)) = queue.pop_front() {
+            if std::mem::replace(&mut done[x], true) {
+                continue;
             }
-        }
-        while let Some(x) = queue.pop_front() {
+            let step = u32::from(!hub[x]);
             for &q in &pred[x] {
-                if dist[q] == u32::MAX {
-                    dist[q] = dist[x] + 1;
-                    queue.push_back(q);
+                let next = d + step;
+                if next < dist[q] {
+                    dist[q] = next;
+                    if step == 0 {
+                        queue.push_front((q, next));
+                    } else {
+                        queue.push_back((q, next));
+                    }
                 }
             }
         }

@@ -8,7 +8,7 @@ use overreach_policy::eval::{Decision, Outcome, ResourcePolicyKind};
 
 use crate::access::decide;
 use crate::account::PrincipalIdx;
-use crate::analyze::{Analysis, hop};
+use crate::analyze::{Analysis, hops};
 use crate::finding::Hop;
 use crate::graph::{ASSUME_ACTIONS, Node};
 
@@ -64,11 +64,7 @@ pub fn explain(
     )?;
     let mut reach = Vec::new();
     for r in analysis.graph.reach(p) {
-        let via: Vec<Hop> = r
-            .path
-            .iter()
-            .filter_map(|&e| hop(&analysis.graph, account, e))
-            .collect();
+        let via: Vec<Hop> = hops(&analysis.graph, account, &r.path);
         let mut path_keys: Vec<String> = via
             .iter()
             .flat_map(|h| h.condition_keys.iter().cloned())

@@ -282,11 +282,6 @@ impl PermissionGraph {
                 (p, scopes)
             })
             .collect();
-        let may_assume = |p: PrincipalIdx, arn: &str| {
-            assume_scopes
-                .get(&p)
-                .is_some_and(|scopes| scopes.iter().any(|s| s.may_cover(arn)))
-        };
         // assumers with the same scopes (the same policies, mostly) are tested together: a role
         // costs one test per distinct scope list, not one per assumer
         let mut by_scopes: HashMap<&[&ResourceScope], Vec<PrincipalIdx>> = HashMap::new();
@@ -347,79 +342,10 @@ impl PermissionGraph {
         let mut hub_used = false;
         let mut interned = Interner::default();
         let mut alike = AlikeRoles::new(account);
-        // callers whose layers say the same about sts:AssumeRole whoever they are: one decision
-        // per (class, role) for roles trusting the account, through one hub per class
-        let mut class_of: HashMap<PrincipalIdx, (usize, bool)> = HashMap::new();
-        {
-            let mut free: HashMap<usize, bool> = HashMap::new();
-            for &p in &assumers {
-                if anywhere.contains_key(&p) {
-                    continue;
-                }
-                let layers = std::sync::Arc::as_ptr(rights.shared(p)) as usize;
-                let ok = *free.entry(layers).or_insert_with(|| {
-                    crate::access::identity_free(account, p, &["sts:AssumeRole"])
-                });
-                if ok {
-                    class_of.insert(
-                        p,
-                        (layers, account.principals[p].kind == PrincipalType::User),
-                    );
-                }
-            }
-        }
-        // class -> (representative, hub node once it has a role)
-        let mut class_hubs: HashMap<(usize, bool), (PrincipalIdx, Option<NodeIndex>)> =
-            HashMap::new();
-        for (&p, &key) in &class_of {
-            let entry = class_hubs.entry(key).or_insert((p, None));
-            entry.0 = entry.0.min(p);
-        }
-        // classes in the order of their representatives
-        let mut class_keys: Vec<(usize, bool)> = class_hubs.keys().copied().collect();
-        class_keys.sort_by_key(|k| class_hubs[k].0);
-        // the classes whose representative's grants may cover each role, in class order: found
-        // through the roles' ARNs sorted by the literal prefixes of the grants' patterns, not by
-        // testing every (class, role) pair
-        let mut roles_by_arn: Vec<(String, PrincipalIdx)> = account
-            .principals
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.kind == PrincipalType::Role)
-            .map(|(ri, r)| (r.arn.to_ascii_lowercase(), ri))
-            .collect();
-        roles_by_arn.sort();
-        let mut classes_for_role: HashMap<PrincipalIdx, Vec<(usize, bool)>> = HashMap::new();
-        for &key in &class_keys {
-            let rep = class_hubs[&key].0;
-            let mut reached: Vec<PrincipalIdx> = Vec::new();
-            for scope in assume_scopes.get(&rep).into_iter().flatten() {
-                match scope {
-                    ResourceScope::Patterns(patterns) => {
-                        for text in patterns {
-                            let prefix = literal_prefix(text).to_ascii_lowercase();
-                            let from = roles_by_arn.partition_point(|(a, _)| *a < prefix);
-                            reached.extend(
-                                roles_by_arn[from..]
-                                    .iter()
-                                    .take_while(|(a, _)| a.starts_with(&prefix))
-                                    .map(|(_, ri)| *ri),
-                            );
-                        }
-                    }
-                    ResourceScope::Any | ResourceScope::Not(_) => {
-                        reached.extend(roles_by_arn.iter().map(|(_, ri)| *ri));
-                    }
-                }
-            }
-            reached.sort_unstable();
-            reached.dedup();
-            for ri in reached {
-                if may_assume(rep, &account.principals[ri].arn) {
-                    classes_for_role.entry(ri).or_default().push(key);
-                }
-            }
-        }
+        // roles whose trust lets in any caller of the account alike (an identity-free policy
+        // without a Deny), with the trust's grounds: the caller's own layers decide, through
+        // hubs of the roles they decide alike (below)
+        let mut delegating: Vec<(PrincipalIdx, Arc<Grounds>)> = Vec::new();
         for (ri, role) in account.principals.iter().enumerate() {
             if role.kind != PrincipalType::Role {
                 continue;
@@ -431,14 +357,15 @@ impl PermissionGraph {
             let mut candidates: BTreeSet<PrincipalIdx> = BTreeSet::new();
             // callers let in by the account's trust: their own policies must allow the call
             let mut delegated: BTreeSet<PrincipalIdx> = BTreeSet::new();
-            // the role trusts the account with an identity-free policy: decide per class
-            let mut classes_here = false;
+            // the trust's grounds when it lets in every caller of the account alike
+            let mut trusting: Option<Arc<Grounds>> = None;
             // a Deny in the trust policy may single out callers: then decide every pair
             let trust_denies = trust
                 .policy
                 .statements
                 .iter()
                 .any(|st| st.effect == overreach_policy::Effect::Deny);
+            let identity_free = crate::access::trust_identity_free(trust);
             for (si, st) in trust.policy.statements.iter().enumerate() {
                 if st.effect != overreach_policy::Effect::Allow {
                     continue;
@@ -490,17 +417,21 @@ impl PermissionGraph {
                         Some(a) if a == account.id && names_account => {
                             if trust_denies {
                                 delegated.extend(allowed_on(&role.arn));
-                            } else {
-                                outside(self, Node::AccountRoot, action);
-                                hub_used = true;
-                                let by_class = crate::access::trust_identity_free(trust);
-                                delegated.extend(allowed_on(&role.arn).into_iter().filter(|p| {
-                                    !(anywhere.contains_key(p)
-                                        || by_class && class_of.contains_key(p))
-                                }));
-                                if by_class {
-                                    classes_here = true;
-                                }
+                                continue;
+                            }
+                            outside(self, Node::AccountRoot, action);
+                            hub_used = true;
+                            if !identity_free {
+                                delegated.extend(
+                                    allowed_on(&role.arn)
+                                        .into_iter()
+                                        .filter(|p| !anywhere.contains_key(p)),
+                                );
+                            } else if *action == "sts:AssumeRole"
+                                && trusting.as_ref().is_none_or(|t| t.is_conditional())
+                            {
+                                // an unconditional statement is the better ground
+                                trusting = Some(Arc::clone(&grounds));
                             }
                         }
                         Some(a) if a == account.id => {
@@ -515,34 +446,8 @@ impl PermissionGraph {
                     }
                 }
             }
-            if classes_here {
-                for &key in classes_for_role.get(&ri).into_iter().flatten() {
-                    let (rep, hub) = class_hubs[&key];
-                    let Some(grounds) = alike.grounds(rep, ri, trust) else {
-                        continue;
-                    };
-                    let hub = match hub {
-                        Some(h) => h,
-                        None => {
-                            let h = self.node(Node::PathTargets(format!(
-                                "assume#{}",
-                                account.principals[rep].name
-                            )));
-                            if let Some(entry) = class_hubs.get_mut(&key) {
-                                entry.1 = Some(h);
-                            }
-                            h
-                        }
-                    };
-                    self.graph.add_edge(
-                        hub,
-                        role_node,
-                        Edge::CanAssume {
-                            action: "sts:AssumeRole",
-                            grounds: interned.get(grounds),
-                        },
-                    );
-                }
+            if let Some(grounds) = trusting {
+                delegating.push((ri, grounds));
             }
             candidates.extend(delegated);
             for p in candidates {
@@ -563,21 +468,24 @@ impl PermissionGraph {
                 );
             }
         }
-        // every member of a class that reaches some role links to its class's hub
-        let mut members: Vec<(&PrincipalIdx, &(usize, bool))> = class_of.iter().collect();
-        members.sort();
-        for (&p, key) in members {
-            if let Some((_, Some(hub))) = class_hubs.get(key) {
-                let from = self.node(Node::Principal(p));
-                self.graph.add_edge(
-                    from,
-                    *hub,
-                    Edge::CanAssume {
-                        action: "sts:AssumeRole",
-                        grounds: interned.get(Grounds::default()),
-                    },
-                );
-            }
+        let callers: Vec<PrincipalIdx> = assumers
+            .iter()
+            .copied()
+            .filter(|p| !anywhere.contains_key(p))
+            .collect();
+        for (from, to, grounds) in
+            delegated_edges(account, rights, &callers, &assume_scopes, &delegating)
+        {
+            let from = self.node(from);
+            let to = self.node(to);
+            self.graph.add_edge(
+                from,
+                to,
+                Edge::CanAssume {
+                    action: "sts:AssumeRole",
+                    grounds: interned.share(grounds),
+                },
+            );
         }
         if hub_used {
             let root = self.node(Node::AccountRoot);
@@ -703,6 +611,218 @@ impl ReachTree {
     }
 }
 
+/// An edge to add: from, to, and why.
+pub(crate) type PlannedEdge = (Node, Node, Arc<Grounds>);
+
+/// A caller's targets grouped by the decision about the caller's own requests: the caller's
+/// grounds, and each target with what the target itself contributes (its trust policy's
+/// statement, the service trust a PassRole path needs).
+pub(crate) type Groups = Vec<(Grounds, Vec<(Node, Arc<Grounds>)>)>;
+
+/// Where a caller's edges go (hubs or single targets), and why.
+pub(crate) type Links = Arc<Vec<(Node, Grounds)>>;
+
+/// Hubs standing for sets of targets, shared by the callers whose own layers decide the same
+/// set alike: such a caller gets one edge to the hub (its grounds), the hub one edge per
+/// target (the target's grounds). A team's callers and a team's roles then cost one edge per
+/// caller plus one per role, not one per pair. A hop into a hub and the hop out of it stand
+/// for one hop of a path (reports join them).
+pub(crate) struct TargetHubs<'a> {
+    label: &'a str,
+    by_targets: HashMap<Vec<Node>, Node>,
+}
+
+impl<'a> TargetHubs<'a> {
+    /// Hubs named `{label}#{n}`.
+    pub(crate) fn new(label: &'a str) -> TargetHubs<'a> {
+        TargetHubs {
+            label,
+            by_targets: HashMap::new(),
+        }
+    }
+
+    /// Where a caller's edges go for its `groups`: a single target directly (the caller's
+    /// and the target's grounds together), several through their hub (the caller's grounds;
+    /// a new hub's edges to its targets are planned in `out`).
+    pub(crate) fn link(
+        &mut self,
+        groups: Groups,
+        out: &mut Vec<PlannedEdge>,
+    ) -> Vec<(Node, Grounds)> {
+        let mut links = Vec::with_capacity(groups.len());
+        for (mut grounds, targets) in groups {
+            if let [(node, target)] = targets.as_slice() {
+                grounds.join(target);
+                links.push((node.clone(), grounds));
+                continue;
+            }
+            let key: Vec<Node> = targets.iter().map(|(n, _)| n.clone()).collect();
+            let hub = match self.by_targets.get(&key) {
+                Some(hub) => hub.clone(),
+                None => {
+                    let hub =
+                        Node::PathTargets(format!("{}#{}", self.label, self.by_targets.len() + 1));
+                    for (node, target) in targets {
+                        out.push((hub.clone(), node, target));
+                    }
+                    self.by_targets.insert(key, hub.clone());
+                    hub
+                }
+            };
+            links.push((hub, grounds));
+        }
+        links
+    }
+}
+
+/// Decisions about one caller's requests, each with the targets it holds for.
+#[derive(Default)]
+pub(crate) struct Decisions {
+    list: Groups,
+}
+
+impl Decisions {
+    /// Records a decision; its index.
+    pub(crate) fn add(&mut self, grounds: Grounds) -> usize {
+        self.list.push((grounds, Vec::new()));
+        self.list.len() - 1
+    }
+
+    /// Adds a target to decision `d`, with what the target contributes.
+    pub(crate) fn target(&mut self, d: usize, node: Node, grounds: Arc<Grounds>) {
+        if let Some((_, targets)) = self.list.get_mut(d) {
+            targets.push((node, grounds));
+        }
+    }
+
+    /// The decisions with their targets, equal decisions merged, in first-decided order.
+    pub(crate) fn into_groups(self) -> Groups {
+        let mut out: Groups = Vec::new();
+        let mut index: HashMap<Grounds, usize> = HashMap::new();
+        for (grounds, targets) in self.list {
+            if targets.is_empty() {
+                continue;
+            }
+            match index.get(&grounds) {
+                Some(&i) => out[i].1.extend(targets),
+                None => {
+                    index.insert(grounds.clone(), out.len());
+                    out.push((grounds, targets));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The can-assume edges from `callers` to the `delegating` roles (roles whose trust lets in
+/// every caller of the account alike, with the trust's grounds): the trust lets the caller in
+/// only if its own layers (identity policies, boundary, SCPs, denies) allow `sts:AssumeRole`
+/// on the role, so the decision is the caller's layers' (on the edge into a hub) joined with
+/// the trust's (on the hub's edge to the role). A caller's layers decide roles alike when
+/// their resource patterns about `sts:AssumeRole` match the roles' ARNs alike; callers with
+/// the same identity-free layers decide every role alike, so they are decided once.
+fn delegated_edges(
+    account: &Account,
+    rights: &Rights,
+    callers: &[PrincipalIdx],
+    assume_scopes: &HashMap<PrincipalIdx, Vec<&ResourceScope>>,
+    delegating: &[(PrincipalIdx, Arc<Grounds>)],
+) -> Vec<PlannedEdge> {
+    const ACTION: &str = "sts:AssumeRole";
+    let mut out: Vec<PlannedEdge> = Vec::new();
+    // the roles by lowercase ARN: a grant's pattern finds the roles it may cover through its
+    // literal prefix, not by testing every role
+    let mut by_arn: Vec<(String, usize)> = delegating
+        .iter()
+        .enumerate()
+        .map(|(i, (ri, _))| (account.principals[*ri].arn.to_ascii_lowercase(), i))
+        .collect();
+    by_arn.sort();
+    let mut hubs = TargetHubs::new("assume");
+    let mut classes: HashMap<(usize, bool), Links> = HashMap::new();
+    let mut free: HashMap<usize, bool> = HashMap::new();
+    for &p in callers {
+        let layers = Arc::as_ptr(rights.shared(p)) as usize;
+        let class = free
+            .entry(layers)
+            .or_insert_with(|| crate::access::identity_free(account, p, &[ACTION]))
+            .then_some((layers, account.principals[p].kind == PrincipalType::User));
+        let links = match class.and_then(|key| classes.get(&key)) {
+            Some(links) => Arc::clone(links),
+            None => {
+                let scopes = assume_scopes.get(&p).map(Vec::as_slice).unwrap_or_default();
+                let mut reached: Vec<usize> = Vec::new();
+                for scope in scopes {
+                    match scope {
+                        ResourceScope::Patterns(patterns) => {
+                            for text in patterns {
+                                let prefix = literal_prefix(text).to_ascii_lowercase();
+                                let from = by_arn.partition_point(|(a, _)| *a < prefix);
+                                reached.extend(
+                                    by_arn[from..]
+                                        .iter()
+                                        .take_while(|(a, _)| a.starts_with(&prefix))
+                                        .map(|(_, i)| *i),
+                                );
+                            }
+                        }
+                        ResourceScope::Any | ResourceScope::Not(_) => {
+                            reached.extend(0..delegating.len());
+                        }
+                    }
+                }
+                reached.sort_unstable();
+                reached.dedup();
+                let patterns = crate::access::resource_patterns(account, p, &[ACTION]);
+                let mut decided: HashMap<Vec<bool>, Option<usize>> = HashMap::new();
+                let mut decisions = Decisions::default();
+                for i in reached {
+                    let (ri, trust) = &delegating[i];
+                    let arn = &account.principals[*ri].arn;
+                    if !scopes.iter().any(|s| s.may_cover(arn)) {
+                        continue;
+                    }
+                    let decide = |decisions: &mut Decisions| {
+                        decide(account, p, ACTION, arn, None)
+                            .and_then(Grounds::of)
+                            .map(|g| decisions.add(g))
+                    };
+                    let d = match &patterns {
+                        Some(patterns) => {
+                            let signature: Vec<bool> = patterns
+                                .iter()
+                                .map(|pattern| resource_pattern_matches(pattern, arn))
+                                .collect();
+                            match decided.get(&signature) {
+                                Some(hit) => *hit,
+                                None => {
+                                    let d = decide(&mut decisions);
+                                    decided.insert(signature, d);
+                                    d
+                                }
+                            }
+                        }
+                        None => decide(&mut decisions),
+                    };
+                    if let Some(d) = d {
+                        decisions.target(d, Node::Principal(*ri), Arc::clone(trust));
+                    }
+                }
+                let links = Arc::new(hubs.link(decisions.into_groups(), &mut out));
+                if let Some(key) = class {
+                    classes.insert(key, Arc::clone(&links));
+                }
+                links
+            }
+        };
+        for (to, grounds) in links.iter() {
+            out.push((Node::Principal(p), to.clone(), Arc::new(grounds.clone())));
+        }
+    }
+    out
+}
+
 /// A role named by ARN without its path (trust policies may omit it).
 fn role_by_name(account: &Account, arn: &str) -> Option<PrincipalIdx> {
     let (_, rest) = arn.split_once(":role/")?;
@@ -760,6 +880,9 @@ impl<'a> AlikeRoles<'a> {
     ) -> Option<Grounds> {
         let account = self.account;
         let role = &account.principals[ri];
+        if !may_admit(account, trust, p) {
+            return None;
+        }
         let Some(class) = role.trust.and_then(|t| self.class_of(t, trust)) else {
             return assume_grounds(account, p, role, trust);
         };
@@ -823,6 +946,45 @@ impl<'a> AlikeRoles<'a> {
         self.trust_class.insert(t, class);
         class
     }
+}
+
+/// Could the trust policy let caller `p` of this account in? Not when no `Allow` statement's
+/// principal could name it: services, identity providers, other accounts and other users or
+/// roles of the account only. Then `p` may not assume the role, whatever its own policies say,
+/// and no decision is needed. Anything else (anyone, the account, `p` itself, a value this
+/// test does not read) is left to the evaluator.
+fn may_admit(account: &Account, trust: &NamedPolicy, p: PrincipalIdx) -> bool {
+    let me = &account.principals[p];
+    let kind = match me.kind {
+        PrincipalType::User => ":user/",
+        PrincipalType::Role => ":role/",
+    };
+    trust.policy.statements.iter().any(|st| {
+        st.effect == overreach_policy::Effect::Allow
+            && st.principal.as_ref().is_some_and(|spec| {
+                spec.any
+                    || spec.negated
+                    || spec.aws.iter().any(|v| {
+                        let other_account = arn_account(v).is_some_and(|a| a != account.id)
+                            || (v.len() == 12
+                                && v.bytes().all(|b| b.is_ascii_digit())
+                                && *v != account.id);
+                        if other_account || v.contains(['*', '?']) {
+                            return !other_account;
+                        }
+                        // another user or role of the account, named by ARN
+                        let named = [":user/", ":role/"]
+                            .iter()
+                            .find_map(|k| v.split_once(k).map(|(_, rest)| (*k, rest)));
+                        match named {
+                            Some((k, rest)) => {
+                                k == kind && rest.rsplit('/').next() == Some(me.name.as_str())
+                            }
+                            None => true,
+                        }
+                    })
+            })
+    })
 }
 
 /// The text of a resource pattern before its first wildcard or policy variable: every ARN the
@@ -935,5 +1097,210 @@ mod tests {
                 );
             }
         }
+    }
+
+    const A: &str = "arn:aws:iam::111122223333";
+
+    /// The account, its graph with escalation edges, from IAM entity JSON.
+    fn build(
+        users: Vec<serde_json::Value>,
+        roles: Vec<serde_json::Value>,
+        groups: Vec<serde_json::Value>,
+    ) -> (Account, PermissionGraph) {
+        let snapshot = json!({"UserDetailList": users, "GroupDetailList": groups,
+            "RoleDetailList": roles, "Policies": []});
+        let snapshot =
+            overreach_snapshot::Snapshot::from_slice(snapshot.to_string().as_bytes()).unwrap();
+        let account = Account::from_snapshot(&snapshot, ManagedPolicies::embedded());
+        let rights = Rights::compute(&account, Catalog::embedded());
+        let mut graph = PermissionGraph::build(&account, &rights);
+        let paths = crate::privesc::PathCatalog::embedded().unwrap();
+        crate::privesc::add_escalation_edges(&mut graph, &account, &rights, paths);
+        (account, graph)
+    }
+
+    fn user(name: &str, statements: serde_json::Value, groups: &[&str]) -> serde_json::Value {
+        json!({"Path": "/", "UserName": name, "UserId": format!("AIDA{name}"),
+            "Arn": format!("{A}:user/{name}"), "GroupList": groups,
+            "AttachedManagedPolicies": [], "Tags": [{"Key": "team", "Value": "a"}],
+            "UserPolicyList": [{"PolicyName": "own", "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": statements}}]})
+    }
+
+    fn role(name: &str, principal: serde_json::Value) -> serde_json::Value {
+        json!({"Path": "/", "RoleName": name, "RoleId": format!("AROA{name}"),
+            "Arn": format!("{A}:role/{name}"), "RolePolicyList": [],
+            "AttachedManagedPolicies": [], "Tags": [],
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]}})
+    }
+
+    fn node_of(account: &Account, graph: &PermissionGraph, name: &str) -> NodeIndex {
+        let p = account
+            .principals
+            .iter()
+            .position(|p| p.name == name)
+            .unwrap();
+        graph.principal(p).unwrap()
+    }
+
+    /// The principals `from` reaches in one hop (through a hub or directly), with the edge kind
+    /// (`sts:AssumeRole` or the escalation path id).
+    fn one_hop(account: &Account, graph: &PermissionGraph, from: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut stack = vec![node_of(account, graph, from)];
+        while let Some(n) = stack.pop() {
+            for e in graph.graph.edges(n) {
+                let kind = match e.weight() {
+                    Edge::CanAssume { action, .. } => action.to_string(),
+                    Edge::Escalation { path, .. } => path.to_string(),
+                    _ => continue,
+                };
+                match &graph.graph[e.target()] {
+                    Node::PathTargets(_) => stack.push(e.target()),
+                    Node::Principal(q) => out.push((account.principals[*q].name.clone(), kind)),
+                    _ => {}
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Callers whose own grants cover the same roles trusting the account go through one
+    /// shared hub, whatever else their layers hold (other statements, a grant that asks about
+    /// their tags), and the hub leads to those roles only, each citing its own trust; a role
+    /// trusting one caller by name is reached by that caller alone, and a role trusting a
+    /// service by no caller.
+    #[test]
+    fn callers_granted_the_same_roles_share_one_hub() {
+        let assume = json!({"Effect": "Allow", "Action": "sts:AssumeRole",
+            "Resource": format!("{A}:role/team-a-*")});
+        let mut tagged = assume.clone();
+        tagged["Condition"] = json!({"StringEquals": {"aws:PrincipalTag/team": "a"}});
+        let users = vec![
+            user(
+                "dev",
+                json!([assume, {"Effect": "Allow", "Action": "sts:AssumeRole",
+                "Resource": format!("{A}:role/named")}]),
+                &[],
+            ),
+            user(
+                "ops",
+                json!([assume, {"Effect": "Allow", "Action": "s3:GetObject",
+                "Resource": "*"}, {"Effect": "Allow", "Action": "sts:AssumeRole",
+                "Resource": format!("{A}:role/named")}]),
+                &[],
+            ),
+            user("tagged", json!([tagged]), &[]),
+        ];
+        let account_trust = json!({"AWS": format!("{A}:root")});
+        let roles = vec![
+            role("team-a-1", account_trust.clone()),
+            role("team-a-2", account_trust.clone()),
+            role("team-b-1", account_trust),
+            role("named", json!({"AWS": format!("{A}:user/dev")})),
+            role("team-a-lambda", json!({"Service": "lambda.amazonaws.com"})),
+        ];
+        let (account, graph) = build(users, roles, Vec::new());
+        let mut hubs = Vec::new();
+        for caller in ["dev", "ops", "tagged"] {
+            let from = node_of(&account, &graph, caller);
+            let into: Vec<NodeIndex> = graph
+                .graph
+                .edges(from)
+                .filter(|e| matches!(graph.graph[e.target()], Node::PathTargets(_)))
+                .map(|e| e.target())
+                .collect();
+            assert_eq!(into.len(), 1, "{caller}: one hub");
+            hubs.push(into[0]);
+        }
+        assert!(hubs.windows(2).all(|w| w[0] == w[1]), "one shared hub");
+        let mut targets: Vec<(String, Vec<String>)> = graph
+            .graph
+            .edges(hubs[0])
+            .map(|e| match (&graph.graph[e.target()], e.weight().grounds()) {
+                (Node::Principal(q), Some(g)) => (
+                    account.principals[*q].name.clone(),
+                    g.statements.iter().map(|s| s.policy.clone()).collect(),
+                ),
+                other => panic!("unexpected hub edge {other:?}"),
+            })
+            .collect();
+        targets.sort();
+        assert_eq!(
+            targets,
+            [
+                ("team-a-1".into(), vec![format!("{A}:role/team-a-1#trust")]),
+                ("team-a-2".into(), vec![format!("{A}:role/team-a-2#trust")]),
+            ]
+        );
+        let assumed = |caller: &str| -> Vec<String> {
+            one_hop(&account, &graph, caller)
+                .into_iter()
+                .filter(|(_, kind)| kind == "sts:AssumeRole")
+                .map(|(name, _)| name)
+                .collect()
+        };
+        assert_eq!(assumed("dev"), ["named", "team-a-1", "team-a-2"]);
+        // ops's own policy allows the call, but the trust names dev only
+        assert_eq!(assumed("ops"), ["team-a-1", "team-a-2"]);
+        assert_eq!(assumed("tagged"), ["team-a-1", "team-a-2"]);
+    }
+
+    /// Principals with the same layers are decided once as a class; each still reaches every
+    /// other member (the member the class was decided with included), and a path shown through
+    /// a hub reads as one hop citing the grant.
+    #[test]
+    fn class_members_reach_each_other_and_hub_hops_read_as_one() {
+        let group = json!({"Path": "/", "GroupName": "keys", "GroupId": "AGPAkeys",
+            "Arn": format!("{A}:group/keys"), "AttachedManagedPolicies": [],
+            "GroupPolicyList": [{"PolicyName": "keys", "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": [{"Sid": "Keys", "Effect": "Allow",
+                    "Action": "iam:CreateAccessKey", "Resource": format!("{A}:user/*")}]}}]});
+        let member = |name: &str| {
+            json!({"Path": "/", "UserName": name, "UserId": format!("AIDA{name}"),
+                "Arn": format!("{A}:user/{name}"), "GroupList": ["keys"],
+                "AttachedManagedPolicies": [], "Tags": [], "UserPolicyList": []})
+        };
+        let (account, graph) = build(
+            vec![member("u1"), member("u2"), member("u3")],
+            Vec::new(),
+            vec![group],
+        );
+        for (from, others) in [
+            ("u1", ["u2", "u3"]),
+            ("u2", ["u1", "u3"]),
+            ("u3", ["u1", "u2"]),
+        ] {
+            let reached: Vec<String> = one_hop(&account, &graph, from)
+                .into_iter()
+                .filter(|(name, kind)| kind == "iam-002" && name != from)
+                .map(|(name, _)| name)
+                .collect();
+            assert_eq!(reached, others, "{from}");
+        }
+        // u1 -> hub -> u2, rendered
+        let u1 = node_of(&account, &graph, "u1");
+        let u2 = node_of(&account, &graph, "u2");
+        let into = graph
+            .graph
+            .edges(u1)
+            .find(|e| {
+                matches!(&graph.graph[e.target()], Node::PathTargets(h) if h.starts_with("iam-002"))
+            })
+            .unwrap();
+        let out = graph
+            .graph
+            .edges(into.target())
+            .find(|e| e.target() == u2)
+            .unwrap();
+        let hops = crate::analyze::hops(&graph, &account, &[into.id(), out.id()]);
+        assert_eq!(hops.len(), 1, "{hops:?}");
+        assert_eq!(hops[0].from, format!("{A}:user/u1"));
+        assert_eq!(hops[0].to, format!("{A}:user/u2"));
+        assert_eq!(hops[0].statements.len(), 1, "{hops:?}");
+        assert_eq!(hops[0].statements[0].sid.as_deref(), Some("Keys"));
     }
 }

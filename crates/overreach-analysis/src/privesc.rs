@@ -17,7 +17,10 @@ use serde::Deserialize;
 
 use crate::access::decide_with;
 use crate::account::{Account, PolicyOrigin, PrincipalIdx, PrincipalType};
-use crate::graph::{ASSUME_ACTIONS, Edge, Grounds, Node, PermissionGraph};
+use crate::graph::{
+    ASSUME_ACTIONS, Decisions, Edge, Grounds, Groups, Links, Node, PermissionGraph, PlannedEdge,
+    TargetHubs,
+};
 use crate::rights::Rights;
 
 const PATHS_JSON: &str = include_str!("../data/escalation-paths.json");
@@ -240,17 +243,6 @@ fn add_planned(
     }
 }
 
-/// An escalation edge to add: from, to, and why.
-type PlannedEdge = (Node, Node, Arc<Grounds>);
-
-/// A caller's targets of one path, grouped by the decision about the caller's requests: the
-/// caller's grounds, and each target with what the target itself contributes (the service
-/// trust a PassRole path needs).
-type Groups = Vec<(Grounds, Vec<(Node, Arc<Grounds>)>)>;
-
-/// Where a caller's edges for one path go (hubs or single targets), and why.
-type Links = Arc<Vec<(Node, Grounds)>>;
-
 /// The edges of one path, in the order they are added.
 ///
 /// A caller whose requests are decided alike for several targets (one grant covers them all)
@@ -289,6 +281,8 @@ fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<
             .all(|r| matches!(r.resource, ResourceRef::Any | ResourceRef::Target));
     let mut hub: Option<Node> = None;
     let mut hubs = TargetHubs::new(&path.id);
+    // whether a caller may assume a role it edits (one table of trust classes per path)
+    let mut assumable = crate::graph::AlikeRoles::new(account);
     // (shared rights pointer, is a user) -> the class's edges (to hubs or single targets)
     let mut classes: HashMap<(usize, bool), Links> = HashMap::new();
     let mut free: HashMap<usize, bool> = HashMap::new();
@@ -365,7 +359,14 @@ fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<
         let links = match class.and_then(|key| classes.get(&key)) {
             Some(links) => Arc::clone(links),
             None => {
-                let groups = targets(account, rights, p, path, service_roles.as_deref());
+                let groups = targets(
+                    account,
+                    rights,
+                    p,
+                    path,
+                    service_roles.as_deref(),
+                    &mut assumable,
+                );
                 let links = Arc::new(hubs.link(groups, &mut out));
                 if let Some(key) = class {
                     classes.insert(key, Arc::clone(&links));
@@ -378,51 +379,6 @@ fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<
         }
     }
     out
-}
-
-/// Hubs standing for sets of targets of one path, shared by the callers that reach the same
-/// set alike.
-struct TargetHubs<'a> {
-    path: &'a str,
-    by_targets: HashMap<Vec<Node>, Node>,
-}
-
-impl<'a> TargetHubs<'a> {
-    fn new(path: &'a str) -> TargetHubs<'a> {
-        TargetHubs {
-            path,
-            by_targets: HashMap::new(),
-        }
-    }
-
-    /// Where a caller's edges go for its `groups`: a single target directly (the caller's
-    /// and the target's grounds together), several through their hub (the caller's grounds;
-    /// a new hub's edges to its targets are planned in `out`).
-    fn link(&mut self, groups: Groups, out: &mut Vec<PlannedEdge>) -> Vec<(Node, Grounds)> {
-        let mut links = Vec::with_capacity(groups.len());
-        for (mut grounds, targets) in groups {
-            if let [(node, target)] = targets.as_slice() {
-                grounds.join(target);
-                links.push((node.clone(), grounds));
-                continue;
-            }
-            let key: Vec<Node> = targets.iter().map(|(n, _)| n.clone()).collect();
-            let hub = match self.by_targets.get(&key) {
-                Some(hub) => hub.clone(),
-                None => {
-                    let hub =
-                        Node::PathTargets(format!("{}#{}", self.path, self.by_targets.len() + 1));
-                    for (node, target) in targets {
-                        out.push((hub.clone(), node, target));
-                    }
-                    self.by_targets.insert(key, hub.clone());
-                    hub
-                }
-            };
-            links.push((hub, grounds));
-        }
-        links
-    }
 }
 
 /// The hub of a path: edges from it to every target that meets the path's target-side
@@ -468,39 +424,6 @@ fn add_hub(
     hub
 }
 
-/// Decisions about one caller's requests, each with the targets it holds for.
-#[derive(Default)]
-struct Decisions {
-    list: Groups,
-}
-
-impl Decisions {
-    /// Records a decision; its index.
-    fn add(&mut self, grounds: Grounds) -> usize {
-        self.list.push((grounds, Vec::new()));
-        self.list.len() - 1
-    }
-
-    /// The decisions with their targets, equal decisions merged, in first-decided order.
-    fn into_groups(self) -> Groups {
-        let mut out: Groups = Vec::new();
-        let mut index: HashMap<Grounds, usize> = HashMap::new();
-        for (grounds, targets) in self.list {
-            if targets.is_empty() {
-                continue;
-            }
-            match index.get(&grounds) {
-                Some(&i) => out[i].1.extend(targets),
-                None => {
-                    index.insert(grounds.clone(), out.len());
-                    out.push((grounds, targets));
-                }
-            }
-        }
-        out
-    }
-}
-
 /// The targets `p` reaches by taking `path`, grouped by the grounds of `p`'s requests.
 fn targets(
     account: &Account,
@@ -508,6 +431,7 @@ fn targets(
     p: PrincipalIdx,
     path: &EscalationPath,
     service_roles: Option<&[(PrincipalIdx, Arc<Grounds>)]>,
+    assumable: &mut crate::graph::AlikeRoles<'_>,
 ) -> Groups {
     let me = &account.principals[p];
     let mut decisions = Decisions::default();
@@ -529,12 +453,11 @@ fn targets(
             .all(|scopes| scopes.iter().any(|s| s.may_cover(arn)))
     };
     let mut alike = AlikeTargets::new(account, p, path);
-    let mut assumable = crate::graph::AlikeRoles::new(account);
     match path.target.kind {
         TargetKind::Own => {
             if let Some(g) = check(account, rights, p, path, None) {
                 let d = decisions.add(g);
-                decisions.list[d].1.push((Node::AccountAdmin, plain));
+                decisions.target(d, Node::AccountAdmin, plain);
             }
         }
         TargetKind::Role => {
@@ -569,9 +492,7 @@ fn targets(
                     }
                 }
                 if let Some(d) = alike.check(account, rights, p, path, ri, &mut decisions) {
-                    decisions.list[d]
-                        .1
-                        .push((Node::Principal(ri), Arc::clone(target_grounds)));
+                    decisions.target(d, Node::Principal(ri), Arc::clone(target_grounds));
                 }
             }
         }
@@ -581,9 +502,7 @@ fn targets(
                     continue;
                 }
                 if let Some(d) = alike.check(account, rights, p, path, ui, &mut decisions) {
-                    decisions.list[d]
-                        .1
-                        .push((Node::Principal(ui), Arc::clone(&plain)));
+                    decisions.target(d, Node::Principal(ui), Arc::clone(&plain));
                 }
             }
         }
@@ -597,9 +516,7 @@ fn targets(
                 }
                 if let Some(g) = check_resources(account, rights, p, path, &group.arn, &[]) {
                     let d = decisions.add(g);
-                    decisions.list[d]
-                        .1
-                        .push((Node::Group(gi), Arc::clone(&plain)));
+                    decisions.target(d, Node::Group(gi), Arc::clone(&plain));
                 }
             }
         }
@@ -607,37 +524,24 @@ fn targets(
     decisions.into_groups()
 }
 
-/// Targets that principal `p`'s policies cannot tell apart get one decision: the requests of
-/// a path differ between targets only in the target's ARN, and every layer of `p` (identity,
-/// boundary, SCPs) sees an ARN only through the resource patterns of its statements about the
-/// path's actions, so targets matched by the same patterns are decided alike. Not used (every
-/// target decided on its own) when a pattern holds a policy variable or a request names
-/// something of the target other than its ARN (its attached policies, its instance profiles).
+/// Targets that principal `p`'s policies cannot tell apart get one decision. The requests of
+/// a path differ between targets only in the resources they name that belong to the target
+/// (its ARN, its attached customer managed policies, its instance profiles), and every layer
+/// of `p` (identity, boundary, SCPs) sees a resource only through the resource patterns of
+/// its statements about the path's actions. Two targets whose resources, request by request
+/// and in order, those patterns match alike are decided alike. Not used (every target decided
+/// on its own) when a pattern holds a policy variable.
 struct AlikeTargets {
     patterns: Option<Vec<Pattern>>,
-    /// ARN signature -> the decision's index (`None`: denied).
-    decided: HashMap<Vec<bool>, Option<usize>>,
+    /// Signature -> the decision's index (`None`: denied).
+    decided: HashMap<Vec<u32>, Option<usize>>,
 }
 
 impl AlikeTargets {
     fn new(account: &Account, p: PrincipalIdx, path: &EscalationPath) -> AlikeTargets {
-        let by_arn_only = path.required.iter().all(|r| {
-            matches!(
-                r.resource,
-                ResourceRef::Any
-                    | ResourceRef::Target
-                    | ResourceRef::Own
-                    | ResourceRef::AttachedPolicy
-            )
-        });
         let actions: Vec<&str> = path.required.iter().map(|r| r.action.as_str()).collect();
-        let patterns = if by_arn_only {
-            crate::access::resource_patterns(account, p, &actions)
-        } else {
-            None
-        };
         AlikeTargets {
-            patterns,
+            patterns: crate::access::resource_patterns(account, p, &actions),
             decided: HashMap::new(),
         }
     }
@@ -656,11 +560,36 @@ impl AlikeTargets {
         let Some(patterns) = &self.patterns else {
             return check(account, rights, p, path, Some(t)).map(|g| decisions.add(g));
         };
-        let arn = &account.principals[t].arn;
-        let signature: Vec<bool> = patterns
-            .iter()
-            .map(|pattern| resource_pattern_matches(pattern, arn))
-            .collect();
+        let target = &account.principals[t];
+        // per request about the target: how many resources it names, and how each pattern
+        // matches each of them
+        let mut signature: Vec<u32> = Vec::new();
+        let mut add = |resources: &[&str]| {
+            signature.push(resources.len() as u32);
+            for resource in resources {
+                signature.extend(
+                    patterns
+                        .iter()
+                        .map(|pattern| u32::from(resource_pattern_matches(pattern, resource))),
+                );
+            }
+        };
+        for req in &path.required {
+            match req.resource {
+                ResourceRef::Any | ResourceRef::Own | ResourceRef::AttachedPolicy => {}
+                ResourceRef::Target => add(&[target.arn.as_str()]),
+                ResourceRef::TargetAttachedPolicy => {
+                    let policies = customer_policies(account, t);
+                    add(&policies.iter().map(String::as_str).collect::<Vec<_>>());
+                }
+                ResourceRef::InstanceProfile => add(&target
+                    .signals
+                    .instance_profiles
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()),
+            }
+        }
         if let Some(hit) = self.decided.get(&signature) {
             return *hit;
         }

@@ -30,6 +30,11 @@ fn main() -> Result<(), String> {
         };
         *by_kind.entry(key).or_default() += 1;
     }
+    let total: usize = by_kind.values().sum();
+    println!(
+        "{total:>9}  edges in all, {} nodes",
+        graph.graph.node_count()
+    );
     let mut rows: Vec<_> = by_kind.into_iter().collect();
     rows.sort_by_key(|r| std::cmp::Reverse(r.1));
     for (k, n) in rows.iter().take(25) {

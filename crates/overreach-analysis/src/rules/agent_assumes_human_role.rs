@@ -63,10 +63,7 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
                 .grounds()
                 .is_some_and(crate::graph::Grounds::is_conditional)
         });
-        let via: Vec<crate::finding::Hop> = edges
-            .into_iter()
-            .filter_map(|e| crate::analyze::hop(ctx.graph, ctx.account, e))
-            .collect();
+        let via: Vec<crate::finding::Hop> = crate::analyze::hops(ctx.graph, ctx.account, &edges);
         // every assume hop must hold for an agent (no MFA): re-decide it in an agent's context
         if !hops_hold_for_agent(ctx, view.idx, &via) {
             continue;
