@@ -630,6 +630,10 @@ pub(crate) type Links = Arc<Vec<(Node, Grounds)>>;
 pub(crate) struct TargetHubs<'a> {
     label: &'a str,
     by_targets: HashMap<Vec<Node>, Node>,
+    /// (shared layers, is a user) -> the links of the class of callers decided alike.
+    classes: HashMap<(usize, bool), Links>,
+    /// Shared layers -> whether nothing in them depends on who the caller is.
+    free: HashMap<usize, bool>,
 }
 
 impl<'a> TargetHubs<'a> {
@@ -638,17 +642,58 @@ impl<'a> TargetHubs<'a> {
         TargetHubs {
             label,
             by_targets: HashMap::new(),
+            classes: HashMap::new(),
+            free: HashMap::new(),
+        }
+    }
+
+    /// The class `p` is decided with about `actions`: the callers with the same layers, when
+    /// nothing in those layers depends on who the caller is (then they decide every target
+    /// alike); `None` otherwise.
+    pub(crate) fn class_of(
+        &mut self,
+        account: &Account,
+        rights: &Rights,
+        p: PrincipalIdx,
+        actions: &[&str],
+    ) -> Option<(usize, bool)> {
+        // a property of the layers, so of the whole class: decided once per class
+        let layers = Arc::as_ptr(rights.shared(p)) as usize;
+        self.free
+            .entry(layers)
+            .or_insert_with(|| crate::access::identity_free(account, p, actions))
+            .then_some((layers, account.principals[p].kind == PrincipalType::User))
+    }
+
+    /// Plans caller `p`'s edges: those of its class (callers with the same identity-free
+    /// layers, decided alike) when the class was linked before, else those of `groups()`,
+    /// then remembered for the class.
+    pub(crate) fn link_caller(
+        &mut self,
+        p: PrincipalIdx,
+        class: Option<(usize, bool)>,
+        out: &mut Vec<PlannedEdge>,
+        groups: impl FnOnce() -> Groups,
+    ) {
+        let links = match class.and_then(|key| self.classes.get(&key)) {
+            Some(links) => Arc::clone(links),
+            None => {
+                let links = Arc::new(self.link(groups(), out));
+                if let Some(key) = class {
+                    self.classes.insert(key, Arc::clone(&links));
+                }
+                links
+            }
+        };
+        for (to, grounds) in links.iter() {
+            out.push((Node::Principal(p), to.clone(), Arc::new(grounds.clone())));
         }
     }
 
     /// Where a caller's edges go for its `groups`: a single target directly (the caller's
     /// and the target's grounds together), several through their hub (the caller's grounds;
     /// a new hub's edges to its targets are planned in `out`).
-    pub(crate) fn link(
-        &mut self,
-        groups: Groups,
-        out: &mut Vec<PlannedEdge>,
-    ) -> Vec<(Node, Grounds)> {
+    fn link(&mut self, groups: Groups, out: &mut Vec<PlannedEdge>) -> Vec<(Node, Grounds)> {
         let mut links = Vec::with_capacity(groups.len());
         for (mut grounds, targets) in groups {
             if let [(node, target)] = targets.as_slice() {
@@ -740,85 +785,69 @@ fn delegated_edges(
         .collect();
     by_arn.sort();
     let mut hubs = TargetHubs::new("assume");
-    let mut classes: HashMap<(usize, bool), Links> = HashMap::new();
-    let mut free: HashMap<usize, bool> = HashMap::new();
     for &p in callers {
-        let layers = Arc::as_ptr(rights.shared(p)) as usize;
-        let class = free
-            .entry(layers)
-            .or_insert_with(|| crate::access::identity_free(account, p, &[ACTION]))
-            .then_some((layers, account.principals[p].kind == PrincipalType::User));
-        let links = match class.and_then(|key| classes.get(&key)) {
-            Some(links) => Arc::clone(links),
-            None => {
-                let scopes = assume_scopes.get(&p).map(Vec::as_slice).unwrap_or_default();
-                let mut reached: Vec<usize> = Vec::new();
-                for scope in scopes {
-                    match scope {
-                        ResourceScope::Patterns(patterns) => {
-                            for text in patterns {
-                                let prefix = literal_prefix(text).to_ascii_lowercase();
-                                let from = by_arn.partition_point(|(a, _)| *a < prefix);
-                                reached.extend(
-                                    by_arn[from..]
-                                        .iter()
-                                        .take_while(|(a, _)| a.starts_with(&prefix))
-                                        .map(|(_, i)| *i),
-                                );
-                            }
-                        }
-                        ResourceScope::Any | ResourceScope::Not(_) => {
-                            reached.extend(0..delegating.len());
+        let class = hubs.class_of(account, rights, p, &[ACTION]);
+        hubs.link_caller(p, class, &mut out, || {
+            let scopes = assume_scopes.get(&p).map(Vec::as_slice).unwrap_or_default();
+            let mut reached: Vec<usize> = Vec::new();
+            for scope in scopes {
+                match scope {
+                    ResourceScope::Patterns(patterns) => {
+                        for text in patterns {
+                            let prefix = literal_prefix(text).to_ascii_lowercase();
+                            let from = by_arn.partition_point(|(a, _)| *a < prefix);
+                            reached.extend(
+                                by_arn[from..]
+                                    .iter()
+                                    .take_while(|(a, _)| a.starts_with(&prefix))
+                                    .map(|(_, i)| *i),
+                            );
                         }
                     }
-                }
-                reached.sort_unstable();
-                reached.dedup();
-                let patterns = crate::access::resource_patterns(account, p, &[ACTION]);
-                let mut decided: HashMap<Vec<bool>, Option<usize>> = HashMap::new();
-                let mut decisions = Decisions::default();
-                for i in reached {
-                    let (ri, trust) = &delegating[i];
-                    let arn = &account.principals[*ri].arn;
-                    if !scopes.iter().any(|s| s.may_cover(arn)) {
-                        continue;
-                    }
-                    let decide = |decisions: &mut Decisions| {
-                        decide(account, p, ACTION, arn, None)
-                            .and_then(Grounds::of)
-                            .map(|g| decisions.add(g))
-                    };
-                    let d = match &patterns {
-                        Some(patterns) => {
-                            let signature: Vec<bool> = patterns
-                                .iter()
-                                .map(|pattern| resource_pattern_matches(pattern, arn))
-                                .collect();
-                            match decided.get(&signature) {
-                                Some(hit) => *hit,
-                                None => {
-                                    let d = decide(&mut decisions);
-                                    decided.insert(signature, d);
-                                    d
-                                }
-                            }
-                        }
-                        None => decide(&mut decisions),
-                    };
-                    if let Some(d) = d {
-                        decisions.target(d, Node::Principal(*ri), Arc::clone(trust));
+                    ResourceScope::Any | ResourceScope::Not(_) => {
+                        reached.extend(0..delegating.len());
                     }
                 }
-                let links = Arc::new(hubs.link(decisions.into_groups(), &mut out));
-                if let Some(key) = class {
-                    classes.insert(key, Arc::clone(&links));
-                }
-                links
             }
-        };
-        for (to, grounds) in links.iter() {
-            out.push((Node::Principal(p), to.clone(), Arc::new(grounds.clone())));
-        }
+            reached.sort_unstable();
+            reached.dedup();
+            let patterns = crate::access::resource_patterns(account, p, &[ACTION]);
+            let mut decided: HashMap<Vec<bool>, Option<usize>> = HashMap::new();
+            let mut decisions = Decisions::default();
+            for i in reached {
+                let (ri, trust) = &delegating[i];
+                let arn = &account.principals[*ri].arn;
+                if !scopes.iter().any(|s| s.may_cover(arn)) {
+                    continue;
+                }
+                let decide = |decisions: &mut Decisions| {
+                    decide(account, p, ACTION, arn, None)
+                        .and_then(Grounds::of)
+                        .map(|g| decisions.add(g))
+                };
+                let d = match &patterns {
+                    Some(patterns) => {
+                        let signature: Vec<bool> = patterns
+                            .iter()
+                            .map(|pattern| resource_pattern_matches(pattern, arn))
+                            .collect();
+                        match decided.get(&signature) {
+                            Some(hit) => *hit,
+                            None => {
+                                let d = decide(&mut decisions);
+                                decided.insert(signature, d);
+                                d
+                            }
+                        }
+                    }
+                    None => decide(&mut decisions),
+                };
+                if let Some(d) = d {
+                    decisions.target(d, Node::Principal(*ri), Arc::clone(trust));
+                }
+            }
+            decisions.into_groups()
+        });
     }
     out
 }

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use crate::access::decide_with;
 use crate::account::{Account, PolicyOrigin, PrincipalIdx, PrincipalType};
 use crate::graph::{
-    ASSUME_ACTIONS, Decisions, Edge, Grounds, Groups, Links, Node, PermissionGraph, PlannedEdge,
+    ASSUME_ACTIONS, Decisions, Edge, Grounds, Groups, Node, PermissionGraph, PlannedEdge,
     TargetHubs,
 };
 use crate::rights::Rights;
@@ -283,9 +283,6 @@ fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<
     let mut hubs = TargetHubs::new(&path.id);
     // whether a caller may assume a role it edits (one table of trust classes per path)
     let mut assumable = crate::graph::AlikeRoles::new(account);
-    // (shared rights pointer, is a user) -> the class's edges (to hubs or single targets)
-    let mut classes: HashMap<(usize, bool), Links> = HashMap::new();
-    let mut free: HashMap<usize, bool> = HashMap::new();
     let required: Vec<&str> = path.required.iter().map(|r| r.action.as_str()).collect();
     for p in 0..account.principals.len() {
         // cheap filter: every required action must be allowed at least conditionally
@@ -341,42 +338,22 @@ fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<
         }
         // principals with the same layers decide every target alike when nothing in those
         // layers depends on who they are: decide once per class
-        let class = (path.target.kind != TargetKind::Own
-            && path.target.assumable_by_self != Some(true)
-            && {
-                // a property of the layers, so of the whole class: decided once per class
-                let layers = Arc::as_ptr(rights.shared(p)) as usize;
-                *free
-                    .entry(layers)
-                    .or_insert_with(|| crate::access::identity_free(account, p, &required))
-            })
-        .then(|| {
-            (
-                Arc::as_ptr(rights.shared(p)) as usize,
-                account.principals[p].kind == PrincipalType::User,
+        let class =
+            if path.target.kind != TargetKind::Own && path.target.assumable_by_self != Some(true) {
+                hubs.class_of(account, rights, p, &required)
+            } else {
+                None
+            };
+        hubs.link_caller(p, class, &mut out, || {
+            targets(
+                account,
+                rights,
+                p,
+                path,
+                service_roles.as_deref(),
+                &mut assumable,
             )
         });
-        let links = match class.and_then(|key| classes.get(&key)) {
-            Some(links) => Arc::clone(links),
-            None => {
-                let groups = targets(
-                    account,
-                    rights,
-                    p,
-                    path,
-                    service_roles.as_deref(),
-                    &mut assumable,
-                );
-                let links = Arc::new(hubs.link(groups, &mut out));
-                if let Some(key) = class {
-                    classes.insert(key, Arc::clone(&links));
-                }
-                links
-            }
-        };
-        for (to, grounds) in links.iter() {
-            out.push((Node::Principal(p), to.clone(), Arc::new(grounds.clone())));
-        }
     }
     out
 }
