@@ -175,10 +175,22 @@ pub(crate) fn trust_identity_free(trust: &overreach_policy::NamedPolicy) -> bool
     })
 }
 
-/// Does a condition depend on who makes the request (the requester's name, ARN, id, tags,
-/// source identity or provider, or a policy variable)?
+/// Does a condition depend on who of the account makes the request (the requester's name,
+/// ARN, id, type, tags, source identity or provider, or a policy variable)? Its account and
+/// organization do not.
 fn asks_who(c: &overreach_policy::condition::Condition) -> bool {
     let key = c.key.to_ascii_lowercase();
+    // the caller's account and organization are the same for every principal of the account
+    if [
+        "aws:principalaccount",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+    ]
+    .contains(&key.as_str())
+        && !c.values.iter().any(|v| v.contains("${"))
+    {
+        return false;
+    }
     [
         "aws:principal",
         "aws:user",

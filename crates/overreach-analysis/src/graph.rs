@@ -346,6 +346,8 @@ impl PermissionGraph {
         // without a Deny), with the trust's grounds: the caller's own layers decide, through
         // hubs of the roles they decide alike (below)
         let mut delegating: Vec<(PrincipalIdx, Arc<Grounds>)> = Vec::new();
+        // roles whose trust lets in anyone alike (below)
+        let mut open_roles: Vec<(PrincipalIdx, &NamedPolicy)> = Vec::new();
         for (ri, role) in account.principals.iter().enumerate() {
             if role.kind != PrincipalType::Role {
                 continue;
@@ -366,6 +368,8 @@ impl PermissionGraph {
                 .iter()
                 .any(|st| st.effect == overreach_policy::Effect::Deny);
             let identity_free = crate::access::trust_identity_free(trust);
+            // the trust lets in anyone, alike for every caller of the account
+            let mut open = false;
             for (si, st) in trust.policy.statements.iter().enumerate() {
                 if st.effect != overreach_policy::Effect::Allow {
                     continue;
@@ -395,7 +399,16 @@ impl PermissionGraph {
                 };
                 if spec.any || spec.negated {
                     outside(self, Node::Anyone, action);
-                    candidates.extend(0..account.principals.len());
+                    if spec.any
+                        && !spec.negated
+                        && !trust_denies
+                        && identity_free
+                        && *action == "sts:AssumeRole"
+                    {
+                        open = true;
+                    } else {
+                        candidates.extend(0..account.principals.len());
+                    }
                 }
                 for s in &spec.service {
                     outside(self, Node::Service(s.clone()), action);
@@ -449,6 +462,9 @@ impl PermissionGraph {
             if let Some(grounds) = trusting {
                 delegating.push((ri, grounds));
             }
+            if open {
+                open_roles.push((ri, trust));
+            }
             candidates.extend(delegated);
             for p in candidates {
                 if p == ri {
@@ -468,6 +484,7 @@ impl PermissionGraph {
                 );
             }
         }
+        self.add_open_edges(account, &open_roles, &mut alike, &mut interned);
         let callers: Vec<PrincipalIdx> = assumers
             .iter()
             .copied()
@@ -504,6 +521,107 @@ impl PermissionGraph {
                     Edge::CanAssume {
                         action: "sts:AssumeRole",
                         grounds: interned.get(grounds),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Can-assume edges to roles whose trust lets in anyone (without a Deny, the same for every
+    /// caller of the account). The trust allows the caller by itself, so only the caller's
+    /// statements about `sts:AssumeRole` (its denies), its boundary and the SCPs can change
+    /// the decision: callers with the same of those, none of which asks who the caller is, are
+    /// decided once, and link to one hub with an edge to each role they may assume. Other
+    /// callers are decided role by role.
+    fn add_open_edges(
+        &mut self,
+        account: &Account,
+        open_roles: &[(PrincipalIdx, &NamedPolicy)],
+        alike: &mut AlikeRoles<'_>,
+        interned: &mut Interner,
+    ) {
+        if open_roles.is_empty() {
+            return;
+        }
+        type Key = (bool, bool, Option<PolicyIdx>, Vec<(PolicyIdx, usize)>);
+        let key_of = |p: PrincipalIdx| -> Option<Key> {
+            if !crate::access::identity_free(account, p, &["sts:AssumeRole"]) {
+                return None;
+            }
+            let info = &account.principals[p];
+            let mut statements = Vec::new();
+            for (i, _) in &info.identity {
+                let policy = account.policies.get(*i)?.policy.as_ref()?;
+                for (si, st) in policy.policy.statements.iter().enumerate() {
+                    if action_matches(&st.action, "sts:AssumeRole") {
+                        statements.push((*i, si));
+                    }
+                }
+            }
+            statements.sort_unstable();
+            statements.dedup();
+            Some((
+                info.kind == PrincipalType::User,
+                account.is_service_linked(p),
+                info.boundary,
+                statements,
+            ))
+        };
+        let mut hubs: HashMap<Key, Option<NodeIndex>> = HashMap::new();
+        for p in 0..account.principals.len() {
+            let from = self.node(Node::Principal(p));
+            let Some(key) = key_of(p) else {
+                for &(ri, trust) in open_roles {
+                    if ri == p {
+                        continue;
+                    }
+                    if let Some(grounds) = alike.grounds(p, ri, trust) {
+                        let to = self.node(Node::Principal(ri));
+                        self.graph.add_edge(
+                            from,
+                            to,
+                            Edge::CanAssume {
+                                action: "sts:AssumeRole",
+                                grounds: interned.get(grounds),
+                            },
+                        );
+                    }
+                }
+                continue;
+            };
+            let hub = match hubs.get(&key) {
+                Some(hub) => *hub,
+                None => {
+                    // decided with the first caller of the class
+                    let mut hub = None;
+                    for &(ri, trust) in open_roles {
+                        let Some(grounds) = alike.grounds(p, ri, trust) else {
+                            continue;
+                        };
+                        let h = *hub.get_or_insert_with(|| {
+                            self.node(Node::PathTargets(format!("open#{}", hubs.len() + 1)))
+                        });
+                        let to = self.node(Node::Principal(ri));
+                        self.graph.add_edge(
+                            h,
+                            to,
+                            Edge::CanAssume {
+                                action: "sts:AssumeRole",
+                                grounds: interned.get(grounds),
+                            },
+                        );
+                    }
+                    hubs.insert(key, hub);
+                    hub
+                }
+            };
+            if let Some(hub) = hub {
+                self.graph.add_edge(
+                    from,
+                    hub,
+                    Edge::CanAssume {
+                        action: "sts:AssumeRole",
+                        grounds: interned.get(Grounds::default()),
                     },
                 );
             }
@@ -1331,5 +1449,69 @@ mod tests {
         assert_eq!(hops[0].to, format!("{A}:user/u2"));
         assert_eq!(hops[0].statements.len(), 1, "{hops:?}");
         assert_eq!(hops[0].statements[0].sid.as_deref(), Some("Keys"));
+    }
+
+    /// A role whose trust lets in anyone is reached by every caller of the account whose own
+    /// layers do not deny it: callers with the same statements about `sts:AssumeRole` share one
+    /// hub, a caller denied the call gets no edge, and one whose deny asks about its tags is
+    /// decided on its own.
+    #[test]
+    fn roles_open_to_anyone_are_reached_through_one_hub() {
+        let deny = |condition: serde_json::Value| {
+            let mut st = json!({"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*"});
+            if !condition.is_null() {
+                st["Condition"] = condition;
+            }
+            st
+        };
+        let read = json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"});
+        let users = vec![
+            user("plain-1", json!([read]), &[]),
+            user(
+                "plain-2",
+                json!([read, {"Effect": "Allow", "Action": "ec2:Describe*",
+                "Resource": "*"}]),
+                &[],
+            ),
+            user("blocked", json!([read, deny(serde_json::Value::Null)]), &[]),
+            user(
+                "tagged",
+                json!([
+                    read,
+                    deny(json!({"StringEquals":
+                {"aws:PrincipalTag/team": "b"}}))
+                ]),
+                &[],
+            ),
+        ];
+        let roles = vec![
+            role("legacy-1", json!("*")),
+            role("legacy-2", json!({"AWS": "*"})),
+        ];
+        let (account, graph) = build(users, roles, Vec::new());
+        let hub_of = |caller: &str| -> Vec<NodeIndex> {
+            let from = node_of(&account, &graph, caller);
+            graph
+                .graph
+                .edges(from)
+                .filter(|e| matches!(&graph.graph[e.target()], Node::PathTargets(h) if h.starts_with("open#")))
+                .map(|e| e.target())
+                .collect()
+        };
+        assert_eq!(hub_of("plain-1").len(), 1);
+        assert_eq!(hub_of("plain-1"), hub_of("plain-2"), "one shared hub");
+        assert!(hub_of("blocked").is_empty() && hub_of("tagged").is_empty());
+        let assumed = |caller: &str| -> Vec<String> {
+            one_hop(&account, &graph, caller)
+                .into_iter()
+                .filter(|(name, kind)| kind == "sts:AssumeRole" && name.starts_with("legacy"))
+                .map(|(name, _)| name)
+                .collect()
+        };
+        assert_eq!(assumed("plain-1"), ["legacy-1", "legacy-2"]);
+        assert_eq!(assumed("plain-2"), ["legacy-1", "legacy-2"]);
+        assert!(assumed("blocked").is_empty(), "an explicit deny wins");
+        // tagged's deny asks about a tag it does not carry: decided pair by pair, allowed
+        assert_eq!(assumed("tagged"), ["legacy-1", "legacy-2"]);
     }
 }

@@ -20,9 +20,14 @@ fn main() -> Result<(), String> {
         let key = match e.weight() {
             Edge::MemberOf => "member-of".to_string(),
             Edge::Attached { .. } => "attached".to_string(),
-            Edge::CanAssume { .. } => {
-                format!("can-assume{}", if from_hub { " (from hub)" } else { "" })
-            }
+            Edge::CanAssume { .. } => format!(
+                "can-assume{}{}",
+                if from_hub { " (from hub)" } else { "" },
+                match graph.graph[e.target()] {
+                    Node::PathTargets(_) | Node::AccountRoot => " (to hub)",
+                    _ => "",
+                }
+            ),
             Edge::Escalation { path, .. } => format!(
                 "escalation {path}{}",
                 if from_hub { " (from hub)" } else { "" }
@@ -37,7 +42,7 @@ fn main() -> Result<(), String> {
     );
     let mut rows: Vec<_> = by_kind.into_iter().collect();
     rows.sort_by_key(|r| std::cmp::Reverse(r.1));
-    for (k, n) in rows.iter().take(25) {
+    for (k, n) in rows.iter().take(60) {
         println!("{n:>9}  {k}");
     }
     Ok(())
