@@ -752,16 +752,40 @@ pub(crate) struct TargetHubs<'a> {
     classes: HashMap<(usize, bool), Links>,
     /// Shared layers -> whether nothing in them depends on who the caller is.
     free: HashMap<usize, bool>,
+    /// Every possible target, by lowercase ARN: its node, its ARN and what it contributes.
+    universe: Vec<(String, Node, String, Arc<Grounds>)>,
+    /// Target -> its place in `universe`.
+    place: HashMap<Node, usize>,
+    /// Grant pattern -> the targets it matches (places, sorted) and its hub once made.
+    by_pattern: HashMap<String, (Arc<Vec<usize>>, Option<Node>)>,
 }
 
 impl<'a> TargetHubs<'a> {
-    /// Hubs named `{label}#{n}`.
-    pub(crate) fn new(label: &'a str) -> TargetHubs<'a> {
+    /// Hubs named `{label}#{n}` (a set of targets) and `{label}@{pattern}` (the targets a grant
+    /// pattern matches, among `universe`: every possible target with its ARN and what it
+    /// contributes).
+    pub(crate) fn new(
+        label: &'a str,
+        universe: Vec<(Node, String, Arc<Grounds>)>,
+    ) -> TargetHubs<'a> {
+        let mut universe: Vec<(String, Node, String, Arc<Grounds>)> = universe
+            .into_iter()
+            .map(|(node, arn, grounds)| (arn.to_ascii_lowercase(), node, arn, grounds))
+            .collect();
+        universe.sort_by(|a, b| a.0.cmp(&b.0));
+        let place = universe
+            .iter()
+            .enumerate()
+            .map(|(i, (_, node, _, _))| (node.clone(), i))
+            .collect();
         TargetHubs {
             label,
             by_targets: HashMap::new(),
             classes: HashMap::new(),
             free: HashMap::new(),
+            universe,
+            place,
+            by_pattern: HashMap::new(),
         }
     }
 
@@ -784,19 +808,20 @@ impl<'a> TargetHubs<'a> {
     }
 
     /// Plans caller `p`'s edges: those of its class (callers with the same identity-free
-    /// layers, decided alike) when the class was linked before, else those of `groups()`,
-    /// then remembered for the class.
+    /// layers, decided alike) when the class was linked before, else those of `groups()` with
+    /// the caller's grant `patterns`, then remembered for the class.
     pub(crate) fn link_caller(
         &mut self,
         p: PrincipalIdx,
         class: Option<(usize, bool)>,
         out: &mut Vec<PlannedEdge>,
-        groups: impl FnOnce() -> Groups,
+        groups: impl FnOnce() -> (Groups, Vec<String>),
     ) {
         let links = match class.and_then(|key| self.classes.get(&key)) {
             Some(links) => Arc::clone(links),
             None => {
-                let links = Arc::new(self.link(groups(), out));
+                let (groups, patterns) = groups();
+                let links = Arc::new(self.link(groups, &patterns, out));
                 if let Some(key) = class {
                     self.classes.insert(key, Arc::clone(&links));
                 }
@@ -809,16 +834,29 @@ impl<'a> TargetHubs<'a> {
     }
 
     /// Where a caller's edges go for its `groups`: a single target directly (the caller's
-    /// and the target's grounds together), several through their hub (the caller's grounds;
-    /// a new hub's edges to its targets are planned in `out`).
-    fn link(&mut self, groups: Groups, out: &mut Vec<PlannedEdge>) -> Vec<(Node, Grounds)> {
+    /// and the target's grounds together), several through hubs (the caller's grounds; a new
+    /// hub's edges to its targets are planned in `out`). A group that is exactly what some of
+    /// the caller's grant `patterns` match goes to those patterns' hubs, which every caller
+    /// with the same grant shares whatever else it holds; any other group to the hub of its
+    /// exact set.
+    fn link(
+        &mut self,
+        groups: Groups,
+        patterns: &[String],
+        out: &mut Vec<PlannedEdge>,
+    ) -> Vec<(Node, Grounds)> {
         let mut links = Vec::with_capacity(groups.len());
-        for (mut grounds, targets) in groups {
+        for (mut grounds, mut targets) in groups {
             if let [(node, target)] = targets.as_slice() {
                 grounds.join(target);
                 links.push((node.clone(), grounds));
                 continue;
             }
+            if let Some(hubs) = self.pattern_cover(&targets, patterns, out) {
+                links.extend(hubs.into_iter().map(|hub| (hub, grounds.clone())));
+                continue;
+            }
+            targets.sort_by_key(|(n, _)| self.place.get(n).copied());
             let key: Vec<Node> = targets.iter().map(|(n, _)| n.clone()).collect();
             let hub = match self.by_targets.get(&key) {
                 Some(hub) => hub.clone(),
@@ -835,6 +873,99 @@ impl<'a> TargetHubs<'a> {
             links.push((hub, grounds));
         }
         links
+    }
+
+    /// The hubs of grant patterns whose targets together are exactly `targets` (each pattern
+    /// matching only targets of the set; the broadest first, each adding some), or `None`.
+    fn pattern_cover(
+        &mut self,
+        targets: &[(Node, Arc<Grounds>)],
+        patterns: &[String],
+        out: &mut Vec<PlannedEdge>,
+    ) -> Option<Vec<Node>> {
+        let mut wanted: Vec<usize> = targets
+            .iter()
+            .map(|(n, _)| self.place.get(n).copied())
+            .collect::<Option<_>>()?;
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut inside: Vec<(usize, &String, Arc<Vec<usize>>)> = Vec::new();
+        for text in patterns {
+            let set = self.pattern_targets(text);
+            if !set.is_empty() && set.iter().all(|i| wanted.binary_search(i).is_ok()) {
+                inside.push((set.len(), text, set));
+            }
+        }
+        inside.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        let mut covered = vec![false; self.universe.len()];
+        let mut count = 0;
+        let mut chosen: Vec<&String> = Vec::new();
+        for (_, text, set) in &inside {
+            let new = set.iter().filter(|&&i| !covered[i]).count();
+            if new == 0 {
+                continue;
+            }
+            for &i in set.iter() {
+                covered[i] = true;
+            }
+            count += new;
+            chosen.push(text);
+            if count == wanted.len() {
+                break;
+            }
+        }
+        if count != wanted.len() {
+            return None;
+        }
+        let chosen: Vec<String> = chosen.into_iter().cloned().collect();
+        Some(
+            chosen
+                .iter()
+                .map(|text| self.pattern_hub(text, out))
+                .collect(),
+        )
+    }
+
+    /// The targets a grant pattern matches (places in `universe`), worked out once.
+    fn pattern_targets(&mut self, text: &str) -> Arc<Vec<usize>> {
+        if let Some((set, _)) = self.by_pattern.get(text) {
+            return Arc::clone(set);
+        }
+        let set: Vec<usize> = if text.contains("${") {
+            // its value depends on the request: no hub
+            Vec::new()
+        } else {
+            let pattern = Pattern::new(text);
+            let prefix = literal_prefix(text).to_ascii_lowercase();
+            let from = self.universe.partition_point(|(a, ..)| *a < prefix);
+            let mut set: Vec<usize> = (from..self.universe.len())
+                .take_while(|&i| self.universe[i].0.starts_with(&prefix))
+                .filter(|&i| resource_pattern_matches(&pattern, &self.universe[i].2))
+                .collect();
+            set.sort_unstable();
+            set
+        };
+        let set = Arc::new(set);
+        self.by_pattern
+            .insert(text.to_string(), (Arc::clone(&set), None));
+        set
+    }
+
+    /// The hub of a grant pattern's targets (made, with its edges planned in `out`, once).
+    pub(crate) fn pattern_hub(&mut self, text: &str, out: &mut Vec<PlannedEdge>) -> Node {
+        let set = self.pattern_targets(text);
+        if let Some((_, Some(hub))) = self.by_pattern.get(text) {
+            return hub.clone();
+        }
+        let hub = Node::PathTargets(format!("{}@{}", self.label, text));
+        for &i in set.iter() {
+            let (_, node, _, grounds) = &self.universe[i];
+            out.push((hub.clone(), node.clone(), Arc::clone(grounds)));
+        }
+        if let Some(entry) = self.by_pattern.get_mut(text) {
+            entry.1 = Some(hub.clone());
+        }
+        hub
     }
 }
 
@@ -902,7 +1033,17 @@ fn delegated_edges(
         .map(|(i, (ri, _))| (account.principals[*ri].arn.to_ascii_lowercase(), i))
         .collect();
     by_arn.sort();
-    let mut hubs = TargetHubs::new("assume");
+    let universe = delegating
+        .iter()
+        .map(|(ri, trust)| {
+            (
+                Node::Principal(*ri),
+                account.principals[*ri].arn.clone(),
+                Arc::clone(trust),
+            )
+        })
+        .collect();
+    let mut hubs = TargetHubs::new("assume", universe);
     for &p in callers {
         let class = hubs.class_of(account, rights, p, &[ACTION]);
         hubs.link_caller(p, class, &mut out, || {
@@ -964,9 +1105,24 @@ fn delegated_edges(
                     decisions.target(d, Node::Principal(*ri), Arc::clone(trust));
                 }
             }
-            decisions.into_groups()
+            (decisions.into_groups(), scope_patterns(scopes))
         });
     }
+    out
+}
+
+/// The resource patterns of grants (`*` for a grant on any resource; none for `NotResource`).
+pub(crate) fn scope_patterns(scopes: &[&ResourceScope]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for scope in scopes {
+        match scope {
+            ResourceScope::Patterns(patterns) => out.extend(patterns.iter().cloned()),
+            ResourceScope::Any => out.push("*".to_string()),
+            ResourceScope::Not(_) => {}
+        }
+    }
+    out.sort();
+    out.dedup();
     out
 }
 

@@ -279,8 +279,18 @@ fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<
             .required
             .iter()
             .all(|r| matches!(r.resource, ResourceRef::Any | ResourceRef::Target));
-    let mut hub: Option<Node> = None;
-    let mut hubs = TargetHubs::new(&path.id);
+    let universe = all_targets(account, path, service_roles.as_deref())
+        .into_iter()
+        .filter_map(|(node, grounds)| {
+            let arn = match &node {
+                Node::Principal(q) => account.principals[*q].arn.clone(),
+                Node::Group(g) => account.groups[*g].arn.clone(),
+                _ => return None,
+            };
+            Some((node, arn, grounds))
+        })
+        .collect();
+    let mut hubs = TargetHubs::new(&path.id, universe);
     // whether a caller may assume a role it edits (one table of trust classes per path)
     let mut assumable = crate::graph::AlikeRoles::new(account);
     let required: Vec<&str> = path.required.iter().map(|r| r.action.as_str()).collect();
@@ -324,14 +334,8 @@ fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<
                 continue;
             }
             if let Some(grounds) = grounds {
-                let to = match &hub {
-                    Some(h) => h.clone(),
-                    None => {
-                        let h = add_hub(&mut out, account, path, service_roles.as_deref());
-                        hub = Some(h.clone());
-                        h
-                    }
-                };
+                // the hub of every target: what a grant on any resource matches
+                let to = hubs.pattern_hub("*", &mut out);
                 out.push((Node::Principal(p), to, Arc::new(grounds)));
                 continue;
             }
@@ -345,30 +349,29 @@ fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<
                 None
             };
         hubs.link_caller(p, class, &mut out, || {
-            targets(
+            let groups = targets(
                 account,
                 rights,
                 p,
                 path,
                 service_roles.as_deref(),
                 &mut assumable,
-            )
+            );
+            (groups, target_patterns(rights, p, path))
         });
     }
     out
 }
 
-/// The hub of a path: edges from it to every target that meets the path's target-side
-/// prerequisites (service trust, instance profile).
-fn add_hub(
-    out: &mut Vec<PlannedEdge>,
+/// Every target that meets the path's target-side prerequisites (service trust, instance
+/// profile), with what it contributes.
+fn all_targets(
     account: &Account,
     path: &EscalationPath,
     service_roles: Option<&[(PrincipalIdx, Arc<Grounds>)]>,
-) -> Node {
-    let hub = Node::PathTargets(path.id.clone());
+) -> Vec<(Node, Arc<Grounds>)> {
     let plain = Arc::new(Grounds::default());
-    let targets: Vec<(Node, Arc<Grounds>)> = match path.target.kind {
+    match path.target.kind {
         TargetKind::Own => Vec::new(),
         TargetKind::Role => {
             let roles: Vec<(PrincipalIdx, Arc<Grounds>)> = match service_roles {
@@ -394,11 +397,21 @@ fn add_hub(
         TargetKind::Group => (0..account.groups.len())
             .map(|g| (Node::Group(g), Arc::clone(&plain)))
             .collect(),
-    };
-    for (node, grounds) in targets {
-        out.push((hub.clone(), node, grounds));
     }
-    hub
+}
+
+/// The resource patterns of `p`'s grants of the path's requests about the target.
+fn target_patterns(rights: &Rights, p: PrincipalIdx, path: &EscalationPath) -> Vec<String> {
+    let catalog = Catalog::embedded();
+    let summary = rights.of(p);
+    let scopes: Vec<&overreach_policy::summary::ResourceScope> = path
+        .required
+        .iter()
+        .filter(|r| r.resource == ResourceRef::Target)
+        .filter_map(|r| catalog.lookup(&r.action))
+        .flat_map(|id| summary.grants_for(id).map(|(g, _)| &g.resources))
+        .collect();
+    crate::graph::scope_patterns(&scopes)
 }
 
 /// The targets `p` reaches by taking `path`, grouped by the grounds of `p`'s requests.
