@@ -1670,4 +1670,43 @@ mod tests {
         // tagged's deny asks about a tag it does not carry: decided pair by pair, allowed
         assert_eq!(assumed("tagged"), ["legacy-1", "legacy-2"]);
     }
+
+    /// A caller granted two teams' roles in one statement links to each team's pattern hub,
+    /// the same hubs the callers granted one team use (not a hub of its own for the union).
+    #[test]
+    fn a_grant_of_two_patterns_shares_each_patterns_hub() {
+        let grant = |resources: Vec<String>| json!([{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": resources}]);
+        let a = format!("{A}:role/team-a-*");
+        let b = format!("{A}:role/team-b-*");
+        let users = vec![
+            user("only-a", grant(vec![a.clone()]), &[]),
+            user("only-b", grant(vec![b.clone()]), &[]),
+            user("both", grant(vec![a, b]), &[]),
+        ];
+        let trust = json!({"AWS": format!("{A}:root")});
+        let roles = ["team-a-1", "team-a-2", "team-b-1", "team-b-2"]
+            .iter()
+            .map(|n| role(n, trust.clone()))
+            .collect();
+        let (account, graph) = build(users, roles, Vec::new());
+        let hubs = |caller: &str| -> Vec<NodeIndex> {
+            let mut out: Vec<NodeIndex> = graph
+                .graph
+                .edges(node_of(&account, &graph, caller))
+                .filter(|e| matches!(graph.graph[e.target()], Node::PathTargets(_)))
+                .map(|e| e.target())
+                .collect();
+            out.sort();
+            out
+        };
+        let mut expected = [hubs("only-a"), hubs("only-b")].concat();
+        expected.sort();
+        assert_eq!(expected.len(), 2);
+        assert_eq!(hubs("both"), expected);
+        let reached: Vec<String> = one_hop(&account, &graph, "both")
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(reached, ["team-a-1", "team-a-2", "team-b-1", "team-b-2"]);
+    }
 }
