@@ -1292,7 +1292,7 @@ fn may_admit(account: &Account, trust: &NamedPolicy, p: PrincipalIdx) -> bool {
 
 /// The text of a resource pattern before its first wildcard or policy variable: every ARN the
 /// pattern may match starts with it (ignoring case).
-fn literal_prefix(text: &str) -> &str {
+pub(crate) fn literal_prefix(text: &str) -> &str {
     let end = text.find(['*', '?']).unwrap_or(text.len());
     let end = text[..end].find("${").unwrap_or(end);
     &text[..end]

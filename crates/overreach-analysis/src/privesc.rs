@@ -291,6 +291,7 @@ fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<
         })
         .collect();
     let mut hubs = TargetHubs::new(&path.id, universe);
+    let role_index = RoleIndex::new(account, service_roles.as_deref());
     // whether a caller may assume a role it edits (one table of trust classes per path)
     let mut assumable = crate::graph::AlikeRoles::new(account);
     let required: Vec<&str> = path.required.iter().map(|r| r.action.as_str()).collect();
@@ -349,14 +350,7 @@ fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<
                 None
             };
         hubs.link_caller(p, class, &mut out, || {
-            let groups = targets(
-                account,
-                rights,
-                p,
-                path,
-                service_roles.as_deref(),
-                &mut assumable,
-            );
+            let groups = targets(account, rights, p, path, &role_index, &mut assumable);
             (groups, target_patterns(rights, p, path))
         });
     }
@@ -373,23 +367,14 @@ fn all_targets(
     let plain = Arc::new(Grounds::default());
     match path.target.kind {
         TargetKind::Own => Vec::new(),
-        TargetKind::Role => {
-            let roles: Vec<(PrincipalIdx, Arc<Grounds>)> = match service_roles {
-                Some(list) => list.to_vec(),
-                None => (0..account.principals.len())
-                    .filter(|&r| account.principals[r].kind == PrincipalType::Role)
-                    .map(|r| (r, Arc::clone(&plain)))
-                    .collect(),
-            };
-            roles
-                .into_iter()
-                .filter(|(r, _)| {
-                    path.target.needs_instance_profile != Some(true)
-                        || !account.principals[*r].signals.instance_profiles.is_empty()
-                })
-                .map(|(r, g)| (Node::Principal(r), g))
-                .collect()
-        }
+        TargetKind::Role => candidate_roles(account, service_roles)
+            .into_iter()
+            .filter(|(r, _)| {
+                path.target.needs_instance_profile != Some(true)
+                    || !account.principals[*r].signals.instance_profiles.is_empty()
+            })
+            .map(|(r, g)| (Node::Principal(r), g))
+            .collect(),
         TargetKind::User => (0..account.principals.len())
             .filter(|&u| account.principals[u].kind == PrincipalType::User)
             .map(|u| (Node::Principal(u), Arc::clone(&plain)))
@@ -420,7 +405,7 @@ fn targets(
     rights: &Rights,
     p: PrincipalIdx,
     path: &EscalationPath,
-    service_roles: Option<&[(PrincipalIdx, Arc<Grounds>)]>,
+    roles: &RoleIndex,
     assumable: &mut crate::graph::AlikeRoles<'_>,
 ) -> Groups {
     let me = &account.principals[p];
@@ -452,14 +437,14 @@ fn targets(
         }
         TargetKind::Role => {
             // every role, or only those that trust the path's service (with why they do)
-            let candidates: Vec<(PrincipalIdx, &Arc<Grounds>)> = match service_roles {
-                Some(list) => list.iter().map(|(r, g)| (*r, g)).collect(),
-                None => (0..account.principals.len())
-                    .filter(|&r| account.principals[r].kind == PrincipalType::Role)
-                    .map(|r| (r, &plain))
-                    .collect(),
-            };
-            for (ri, target_grounds) in candidates {
+            // only the roles a grant of the first request about the target may cover: found
+            // through the literal prefixes of its patterns
+            let places = on_target
+                .first()
+                .and_then(|scopes| roles.covered(scopes))
+                .unwrap_or_else(|| (0..roles.roles.len()).collect());
+            for i in places {
+                let (ri, target_grounds) = (roles.roles[i].0, &roles.roles[i].1);
                 let role = &account.principals[ri];
                 // the principal itself stays a target (reaching itself adds nothing), so
                 // callers reaching the same targets share one hub
@@ -512,6 +497,72 @@ fn targets(
         }
     }
     decisions.into_groups()
+}
+
+/// Every role, or the roles trusting the path's service, with what each contributes.
+fn candidate_roles(
+    account: &Account,
+    service_roles: Option<&[(PrincipalIdx, Arc<Grounds>)]>,
+) -> Vec<(PrincipalIdx, Arc<Grounds>)> {
+    match service_roles {
+        Some(list) => list.to_vec(),
+        None => {
+            let plain = Arc::new(Grounds::default());
+            (0..account.principals.len())
+                .filter(|&r| account.principals[r].kind == PrincipalType::Role)
+                .map(|r| (r, Arc::clone(&plain)))
+                .collect()
+        }
+    }
+}
+
+/// The roles a path may target (every role, or those trusting its service), with what each
+/// contributes, and their places by lowercase ARN.
+struct RoleIndex {
+    roles: Vec<(PrincipalIdx, Arc<Grounds>)>,
+    by_arn: Vec<(String, usize)>,
+}
+
+impl RoleIndex {
+    fn new(account: &Account, service_roles: Option<&[(PrincipalIdx, Arc<Grounds>)]>) -> RoleIndex {
+        let roles = candidate_roles(account, service_roles);
+        let mut by_arn: Vec<(String, usize)> = roles
+            .iter()
+            .enumerate()
+            .map(|(i, (r, _))| (account.principals[*r].arn.to_ascii_lowercase(), i))
+            .collect();
+        by_arn.sort();
+        RoleIndex { roles, by_arn }
+    }
+
+    /// The places (in order) of every role the grant scopes may cover, found through the
+    /// literal prefixes of their patterns (a superset: the caller still tests each); `None`
+    /// when a scope is open (any resource, `NotResource`, a pattern starting with a wildcard).
+    fn covered(&self, scopes: &[&overreach_policy::summary::ResourceScope]) -> Option<Vec<usize>> {
+        use overreach_policy::summary::ResourceScope;
+        let mut out = Vec::new();
+        for scope in scopes {
+            let ResourceScope::Patterns(patterns) = scope else {
+                return None;
+            };
+            for text in patterns {
+                let prefix = crate::graph::literal_prefix(text).to_ascii_lowercase();
+                if prefix.is_empty() {
+                    return None;
+                }
+                let from = self.by_arn.partition_point(|(a, _)| *a < prefix);
+                out.extend(
+                    self.by_arn[from..]
+                        .iter()
+                        .take_while(|(a, _)| a.starts_with(&prefix))
+                        .map(|(_, i)| *i),
+                );
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
+    }
 }
 
 /// Targets that principal `p`'s policies cannot tell apart get one decision. The requests of
