@@ -237,6 +237,20 @@ impl PermissionGraph {
         i
     }
 
+    /// Adds planned edges in order, with shared grounds: `edge` makes each edge from them.
+    pub(crate) fn add_planned(
+        &mut self,
+        planned: Vec<PlannedEdge>,
+        interned: &mut Interner,
+        edge: impl Fn(Arc<Grounds>) -> Edge,
+    ) {
+        for (from, to, grounds) in planned {
+            let from = self.node(from);
+            let to = self.node(to);
+            self.graph.add_edge(from, to, edge(interned.share(grounds)));
+        }
+    }
+
     /// The index of an existing node.
     pub fn find(&self, node: &Node) -> Option<NodeIndex> {
         self.nodes.get(node).copied()
@@ -490,20 +504,11 @@ impl PermissionGraph {
             .copied()
             .filter(|p| !anywhere.contains_key(p))
             .collect();
-        for (from, to, grounds) in
-            delegated_edges(account, rights, &callers, &assume_scopes, &delegating)
-        {
-            let from = self.node(from);
-            let to = self.node(to);
-            self.graph.add_edge(
-                from,
-                to,
-                Edge::CanAssume {
-                    action: "sts:AssumeRole",
-                    grounds: interned.share(grounds),
-                },
-            );
-        }
+        let planned = delegated_edges(account, rights, &callers, &assume_scopes, &delegating);
+        self.add_planned(planned, &mut interned, |grounds| Edge::CanAssume {
+            action: "sts:AssumeRole",
+            grounds,
+        });
         if hub_used {
             let root = self.node(Node::AccountRoot);
             let mut fast: Vec<(&PrincipalIdx, &StatementRef)> = anywhere.iter().collect();
@@ -753,7 +758,9 @@ pub(crate) struct TargetHubs<'a> {
     /// Shared layers -> whether nothing in them depends on who the caller is.
     free: HashMap<usize, bool>,
     /// Every possible target, by lowercase ARN: its node, its ARN and what it contributes.
-    universe: Vec<(String, Node, String, Arc<Grounds>)>,
+    universe: Vec<(Node, String, Arc<Grounds>)>,
+    /// `universe`'s ARNs (its places are the universe's).
+    index: ArnIndex,
     /// Target -> its place in `universe`.
     place: HashMap<Node, usize>,
     /// Grant pattern -> the targets it matches (places, sorted) and its hub once made.
@@ -768,15 +775,13 @@ impl<'a> TargetHubs<'a> {
         label: &'a str,
         universe: Vec<(Node, String, Arc<Grounds>)>,
     ) -> TargetHubs<'a> {
-        let mut universe: Vec<(String, Node, String, Arc<Grounds>)> = universe
-            .into_iter()
-            .map(|(node, arn, grounds)| (arn.to_ascii_lowercase(), node, arn, grounds))
-            .collect();
-        universe.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut universe = universe;
+        universe.sort_by_cached_key(|(_, arn, _)| arn.to_ascii_lowercase());
+        let index = ArnIndex::new(universe.iter().map(|(_, arn, _)| arn.as_str()));
         let place = universe
             .iter()
             .enumerate()
-            .map(|(i, (_, node, _, _))| (node.clone(), i))
+            .map(|(i, (node, _, _))| (node.clone(), i))
             .collect();
         TargetHubs {
             label,
@@ -784,6 +789,7 @@ impl<'a> TargetHubs<'a> {
             classes: HashMap::new(),
             free: HashMap::new(),
             universe,
+            index,
             place,
             by_pattern: HashMap::new(),
         }
@@ -936,11 +942,10 @@ impl<'a> TargetHubs<'a> {
             Vec::new()
         } else {
             let pattern = Pattern::new(text);
-            let prefix = literal_prefix(text).to_ascii_lowercase();
-            let from = self.universe.partition_point(|(a, ..)| *a < prefix);
-            let mut set: Vec<usize> = (from..self.universe.len())
-                .take_while(|&i| self.universe[i].0.starts_with(&prefix))
-                .filter(|&i| resource_pattern_matches(&pattern, &self.universe[i].2))
+            let mut set: Vec<usize> = self
+                .index
+                .prefixed(text)
+                .filter(|&i| resource_pattern_matches(&pattern, &self.universe[i].1))
                 .collect();
             set.sort_unstable();
             set
@@ -959,7 +964,7 @@ impl<'a> TargetHubs<'a> {
         }
         let hub = Node::PathTargets(format!("{}@{}", self.label, text));
         for &i in set.iter() {
-            let (_, node, _, grounds) = &self.universe[i];
+            let (node, _, grounds) = &self.universe[i];
             out.push((hub.clone(), node.clone(), Arc::clone(grounds)));
         }
         if let Some(entry) = self.by_pattern.get_mut(text) {
@@ -1025,14 +1030,13 @@ fn delegated_edges(
 ) -> Vec<PlannedEdge> {
     const ACTION: &str = "sts:AssumeRole";
     let mut out: Vec<PlannedEdge> = Vec::new();
-    // the roles by lowercase ARN: a grant's pattern finds the roles it may cover through its
-    // literal prefix, not by testing every role
-    let mut by_arn: Vec<(String, usize)> = delegating
-        .iter()
-        .enumerate()
-        .map(|(i, (ri, _))| (account.principals[*ri].arn.to_ascii_lowercase(), i))
-        .collect();
-    by_arn.sort();
+    // a grant's pattern finds the roles it may cover through its literal prefix, not by
+    // testing every role
+    let index = ArnIndex::new(
+        delegating
+            .iter()
+            .map(|(ri, _)| account.principals[*ri].arn.as_str()),
+    );
     let universe = delegating
         .iter()
         .map(|(ri, trust)| {
@@ -1048,28 +1052,9 @@ fn delegated_edges(
         let class = hubs.class_of(account, rights, p, &[ACTION]);
         hubs.link_caller(p, class, &mut out, || {
             let scopes = assume_scopes.get(&p).map(Vec::as_slice).unwrap_or_default();
-            let mut reached: Vec<usize> = Vec::new();
-            for scope in scopes {
-                match scope {
-                    ResourceScope::Patterns(patterns) => {
-                        for text in patterns {
-                            let prefix = literal_prefix(text).to_ascii_lowercase();
-                            let from = by_arn.partition_point(|(a, _)| *a < prefix);
-                            reached.extend(
-                                by_arn[from..]
-                                    .iter()
-                                    .take_while(|(a, _)| a.starts_with(&prefix))
-                                    .map(|(_, i)| *i),
-                            );
-                        }
-                    }
-                    ResourceScope::Any | ResourceScope::Not(_) => {
-                        reached.extend(0..delegating.len());
-                    }
-                }
-            }
-            reached.sort_unstable();
-            reached.dedup();
+            let reached = index
+                .covered(scopes)
+                .unwrap_or_else(|| (0..delegating.len()).collect());
             let patterns = crate::access::resource_patterns(account, p, &[ACTION]);
             let mut decided: HashMap<Vec<bool>, Option<usize>> = HashMap::new();
             let mut decisions = Decisions::default();
@@ -1124,6 +1109,56 @@ pub(crate) fn scope_patterns(scopes: &[&ResourceScope]) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// ARNs sorted by lowercase text, each with its place in the list it was made from: a grant
+/// pattern finds the ARNs it may match through its literal prefix instead of testing each.
+pub(crate) struct ArnIndex {
+    sorted: Vec<(String, usize)>,
+}
+
+impl ArnIndex {
+    pub(crate) fn new<'s>(arns: impl Iterator<Item = &'s str>) -> ArnIndex {
+        let mut sorted: Vec<(String, usize)> = arns
+            .enumerate()
+            .map(|(i, arn)| (arn.to_ascii_lowercase(), i))
+            .collect();
+        sorted.sort();
+        ArnIndex { sorted }
+    }
+
+    /// The places of the ARNs that start with the literal prefix of pattern `text` (ignoring
+    /// case), in ARN order.
+    pub(crate) fn prefixed<'a>(&'a self, text: &str) -> impl Iterator<Item = usize> + 'a {
+        let prefix = literal_prefix(text).to_ascii_lowercase();
+        let from = self.sorted.partition_point(|(a, _)| *a < prefix);
+        self.sorted[from..]
+            .iter()
+            .take_while(move |(a, _)| a.starts_with(&prefix))
+            .map(|(_, i)| *i)
+    }
+
+    /// The places (ascending, each once) of every ARN the grant scopes may cover, found
+    /// through the literal prefixes of their patterns (a superset: callers still test each);
+    /// `None` when a scope is open (any resource, `NotResource`, a pattern starting with a
+    /// wildcard).
+    pub(crate) fn covered(&self, scopes: &[&ResourceScope]) -> Option<Vec<usize>> {
+        let mut out = Vec::new();
+        for scope in scopes {
+            let ResourceScope::Patterns(patterns) = scope else {
+                return None;
+            };
+            for text in patterns {
+                if literal_prefix(text).is_empty() {
+                    return None;
+                }
+                out.extend(self.prefixed(text));
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
+    }
 }
 
 /// A role named by ARN without its path (trust policies may omit it).

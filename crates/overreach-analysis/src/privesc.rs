@@ -228,18 +228,10 @@ fn add_planned(
 ) {
     for (path, edges) in plans {
         let id: Arc<str> = Arc::from(path.id.as_str());
-        for (from, to, grounds) in edges {
-            let from = graph.node(from);
-            let to = graph.node(to);
-            graph.graph.add_edge(
-                from,
-                to,
-                Edge::Escalation {
-                    path: Arc::clone(&id),
-                    grounds: interned.share(grounds),
-                },
-            );
-        }
+        graph.add_planned(edges, interned, |grounds| Edge::Escalation {
+            path: Arc::clone(&id),
+            grounds,
+        });
     }
 }
 
@@ -441,7 +433,7 @@ fn targets(
             // through the literal prefixes of its patterns
             let places = on_target
                 .first()
-                .and_then(|scopes| roles.covered(scopes))
+                .and_then(|scopes| roles.index.covered(scopes))
                 .unwrap_or_else(|| (0..roles.roles.len()).collect());
             for i in places {
                 let (ri, target_grounds) = (roles.roles[i].0, &roles.roles[i].1);
@@ -517,51 +509,21 @@ fn candidate_roles(
 }
 
 /// The roles a path may target (every role, or those trusting its service), with what each
-/// contributes, and their places by lowercase ARN.
+/// contributes, and their ARNs indexed.
 struct RoleIndex {
     roles: Vec<(PrincipalIdx, Arc<Grounds>)>,
-    by_arn: Vec<(String, usize)>,
+    index: crate::graph::ArnIndex,
 }
 
 impl RoleIndex {
     fn new(account: &Account, service_roles: Option<&[(PrincipalIdx, Arc<Grounds>)]>) -> RoleIndex {
         let roles = candidate_roles(account, service_roles);
-        let mut by_arn: Vec<(String, usize)> = roles
-            .iter()
-            .enumerate()
-            .map(|(i, (r, _))| (account.principals[*r].arn.to_ascii_lowercase(), i))
-            .collect();
-        by_arn.sort();
-        RoleIndex { roles, by_arn }
-    }
-
-    /// The places (in order) of every role the grant scopes may cover, found through the
-    /// literal prefixes of their patterns (a superset: the caller still tests each); `None`
-    /// when a scope is open (any resource, `NotResource`, a pattern starting with a wildcard).
-    fn covered(&self, scopes: &[&overreach_policy::summary::ResourceScope]) -> Option<Vec<usize>> {
-        use overreach_policy::summary::ResourceScope;
-        let mut out = Vec::new();
-        for scope in scopes {
-            let ResourceScope::Patterns(patterns) = scope else {
-                return None;
-            };
-            for text in patterns {
-                let prefix = crate::graph::literal_prefix(text).to_ascii_lowercase();
-                if prefix.is_empty() {
-                    return None;
-                }
-                let from = self.by_arn.partition_point(|(a, _)| *a < prefix);
-                out.extend(
-                    self.by_arn[from..]
-                        .iter()
-                        .take_while(|(a, _)| a.starts_with(&prefix))
-                        .map(|(_, i)| *i),
-                );
-            }
-        }
-        out.sort_unstable();
-        out.dedup();
-        Some(out)
+        let index = crate::graph::ArnIndex::new(
+            roles
+                .iter()
+                .map(|(r, _)| account.principals[*r].arn.as_str()),
+        );
+        RoleIndex { roles, index }
     }
 }
 
