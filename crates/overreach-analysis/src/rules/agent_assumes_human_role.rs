@@ -121,8 +121,7 @@ fn hops_hold_for_agent(
     use overreach_policy::eval::{Outcome, ResourcePolicyKind};
     let mut caller = agent;
     for hop in via {
-        // a hub (the account root, the targets of a path) is not a caller: the next hop is
-        // still made by the same principal
+        // the account root is not a caller: the next hop is still made by the same principal
         let Some(target) = ctx.account.principal(&hop.to) else {
             continue;
         };

@@ -88,11 +88,11 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     } else {
         Confidence::High
     };
-    // hubs (the account root for "any role trusting the account", a path's targets) are one
-    // step with the hop after them, for a reader
+    // the account root ("any role trusting the account") is one step with the hop after it,
+    // for a reader (hops through target hubs are already joined)
     let how = path
         .iter()
-        .filter(|h| !h.to.ends_with(":root") && !h.to.starts_with("every target of"))
+        .filter(|h| !h.to.ends_with(":root"))
         .map(|h| match &h.kind {
             HopKind::Escalation { path, .. } => format!("escalation `{path}`"),
             HopKind::Assume { .. } => format!("assume `{}`", short(&h.to)),
