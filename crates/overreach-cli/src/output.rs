@@ -57,8 +57,7 @@ pub fn write_with(
 /// Writes `value` as JSON followed by a newline: indented for a person reading a terminal,
 /// compact otherwise (files and pipes; a large report is half the size).
 pub fn write_json(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> {
-    use std::io::IsTerminal;
-    let pretty = path == Path::new("-") && std::io::stdout().is_terminal();
+    let pretty = indented(path);
     write_with(path, |out| {
         if pretty {
             serde_json::to_writer_pretty(&mut *out, value)?;
@@ -68,4 +67,10 @@ pub fn write_json(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<
         out.write_all(b"\n")?;
         Ok(())
     })
+}
+
+/// True when JSON written to `path` is for a person: stdout on a terminal.
+pub fn indented(path: &Path) -> bool {
+    use std::io::IsTerminal;
+    path == Path::new("-") && std::io::stdout().is_terminal()
 }

@@ -305,6 +305,10 @@ impl ActionSet {
             (Repr::Sparse(a), _) => a.iter().all(|&i| other.contains(i)),
             (Repr::Dense(a), Repr::Dense(b)) => a.iter().zip(b.iter()).all(|(x, y)| x & !y == 0),
             (Repr::Dense(_), Repr::Sparse(b)) => {
+                // settled sets are dense only when larger than any sparse one
+                if self.len() > b.len() {
+                    return false;
+                }
                 let mut inside = true;
                 self.for_each(|i| inside &= b.binary_search(&i).is_ok());
                 inside

@@ -225,7 +225,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
                 if let Some(d) = drift {
                     r.set_drift(d);
                 }
-                output::write_json(path, &r).context("cannot write the JSON report")?;
+                if output::indented(path) {
+                    output::write_json(path, &r)
+                } else {
+                    output::write_with(path, |out| report::json::write_compact(out, &r))
+                }
+                .context("cannot write the JSON report")?;
                 continue;
             }
             Format::Sarif => {

@@ -23,10 +23,33 @@ pub struct Report<'a> {
     pub warnings: &'a [String],
     pub summary: Summary,
     pub principals: Vec<PrincipalEntry<'a>>,
-    pub findings: Vec<FindingEntry<'a>>,
+    pub findings: Findings<'a>,
     /// With `--baseline`: the drift against that report (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub drift: Option<DriftEntry<'a>>,
+}
+
+/// The findings, each turned into its [`FindingEntry`] only as it is written (a large report
+/// has hundreds of thousands).
+#[derive(Debug, Clone, Copy)]
+pub struct Findings<'a> {
+    pub list: &'a [Finding],
+    /// With `--baseline`: each finding's `status`.
+    pub drift: Option<&'a super::drift::Drift>,
+}
+
+impl<'a> Findings<'a> {
+    fn entry(&self, f: &'a Finding) -> FindingEntry<'a> {
+        let mut e = finding(f);
+        e.status = self.drift.map(|d| d.status(&f.id).as_str());
+        e
+    }
+}
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.list.iter().map(|f| self.entry(f)))
+    }
 }
 
 /// Finding ids new since the baseline report, resolved (gone) and remaining.
@@ -299,7 +322,10 @@ pub fn build<'a>(
                 inconclusive: &p.inconclusive,
             })
             .collect(),
-        findings: analysis.findings.iter().map(finding).collect(),
+        findings: Findings {
+            list: &analysis.findings,
+            drift: None,
+        },
         drift: None,
     }
 }
@@ -307,13 +333,130 @@ pub fn build<'a>(
 impl<'a> Report<'a> {
     /// Adds the drift against a baseline report: the `drift` object and each finding's `status`.
     pub fn set_drift(&mut self, drift: &'a super::drift::Drift) {
-        for f in &mut self.findings {
-            f.status = Some(drift.status(f.id).as_str());
-        }
+        self.findings.drift = Some(drift);
         self.drift = Some(DriftEntry {
             new: &drift.new,
             resolved: drift.resolved_ids(),
             remaining: &drift.remaining,
         });
+    }
+}
+
+/// Writes the report as compact JSON followed by a newline: the text `serde_json::to_writer`
+/// gives, but the findings (nearly all of a large report) are rendered on every core, a window
+/// at a time, while the window before is written.
+pub fn write_compact(out: &mut dyn std::io::Write, report: &Report<'_>) -> anyhow::Result<()> {
+    // 128 findings per task, 16 tasks per window: a window of a large report is some 70 MB
+    write_windows(out, report, 128, 16)
+}
+
+/// [`write_compact`], rendering `chunk` findings per task and `tasks` tasks per window.
+fn write_windows(
+    out: &mut dyn std::io::Write,
+    report: &Report<'_>,
+    chunk: usize,
+    tasks: usize,
+) -> anyhow::Result<()> {
+    use rayon::prelude::*;
+    let r = report;
+    let mut head = Vec::new();
+    field(&mut head, '{', "schema_version", &r.schema_version)?;
+    field(&mut head, ',', "tool", &r.tool)?;
+    field(&mut head, ',', "generated_at", &r.generated_at)?;
+    field(&mut head, ',', "account_ids", &r.account_ids)?;
+    field(&mut head, ',', "partial", &r.partial)?;
+    field(&mut head, ',', "errors", &r.errors)?;
+    field(&mut head, ',', "warnings", &r.warnings)?;
+    field(&mut head, ',', "summary", &r.summary)?;
+    field(&mut head, ',', "principals", &r.principals)?;
+    head.extend_from_slice(b",\"findings\":[");
+    out.write_all(&head)?;
+
+    let findings = r.findings;
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<serde_json::Result<Vec<u8>>>(tasks);
+        scope.spawn(move || {
+            for (w, window) in findings.list.chunks(chunk * tasks).enumerate() {
+                let rendered: Vec<serde_json::Result<Vec<u8>>> = window
+                    .par_chunks(chunk)
+                    .enumerate()
+                    .map(|(c, chunk)| {
+                        let mut buf = Vec::new();
+                        for (i, f) in chunk.iter().enumerate() {
+                            if (w, c, i) != (0, 0, 0) {
+                                buf.push(b',');
+                            }
+                            serde_json::to_writer(&mut buf, &findings.entry(f))?;
+                        }
+                        Ok(buf)
+                    })
+                    .collect();
+                for buf in rendered {
+                    if tx.send(buf).is_err() {
+                        return; // the writer stopped on an error
+                    }
+                }
+            }
+        });
+        for buf in rx {
+            out.write_all(&buf?)?;
+        }
+        Ok(())
+    })?;
+
+    let mut tail = b"]".to_vec();
+    if let Some(drift) = &r.drift {
+        field(&mut tail, ',', "drift", drift)?;
+    }
+    tail.extend_from_slice(b"}\n");
+    out.write_all(&tail)?;
+    Ok(())
+}
+
+/// Appends `{"name":value` or `,"name":value` (`before` is `{` or `,`).
+fn field(
+    buf: &mut Vec<u8>,
+    before: char,
+    name: &str,
+    value: &impl Serialize,
+) -> serde_json::Result<()> {
+    buf.push(before as u8);
+    serde_json::to_writer(&mut *buf, name)?;
+    buf.push(b':');
+    serde_json::to_writer(&mut *buf, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parallel writer gives exactly serde's text, with and without a drift.
+    #[test]
+    fn compact_writer_matches_serde() -> anyhow::Result<()> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/demo/");
+        let snapshot = crate::input::load_snapshot(format!("{root}snapshot.json").as_ref())?;
+        let analysis = crate::input::analyze_with_defaults(
+            format!("{root}snapshot.json").as_ref(),
+            Some(format!("{root}overreach.toml").as_ref()),
+        )?;
+        assert!(analysis.findings.len() > 7, "{}", analysis.findings.len());
+        let baseline = super::super::drift::parse(&format!(
+            r#"{{"schema_version": "1", "tool": {{"name": "overreach"}}, "findings": [{{"id": "{}", "rule": "x", "severity": "high", "principal": "p", "confidence": "high", "declared_role": null, "message": ""}}]}}"#,
+            analysis.findings[1].id
+        ))?;
+        let drift = super::super::drift::Drift::compute(&analysis.findings, &baseline);
+        for with_drift in [false, true] {
+            let mut report = build(&analysis, &snapshot, "2026-01-01T00:00:00Z".into());
+            if with_drift {
+                report.set_drift(&drift);
+            }
+            let expected = serde_json::to_string(&report)? + "\n";
+            for (chunk, tasks) in [(1, 1), (2, 3), (128, 16)] {
+                let mut out = Vec::new();
+                write_windows(&mut out, &report, chunk, tasks)?;
+                assert_eq!(String::from_utf8(out)?, expected, "{chunk} {tasks}");
+            }
+        }
+        Ok(())
     }
 }
