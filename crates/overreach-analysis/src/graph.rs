@@ -1217,12 +1217,51 @@ impl<'a> AlikeRoles<'a> {
         trust: &NamedPolicy,
     ) -> Option<Grounds> {
         let account = self.account;
+        let (grounds, decided_with) = self.decide(p, ri, trust)?;
+        // a decision shared with a role alike cites that role's trust: cite this one's
+        let decided_with = account
+            .policies
+            .get(decided_with)
+            .and_then(|e| e.policy.as_ref())
+            .map(|t| t.id.as_str());
+        grounds.as_deref().cloned().map(|mut g| {
+            for s in &mut g.statements {
+                if Some(s.policy.as_str()) == decided_with {
+                    s.policy.clone_from(&trust.id);
+                }
+            }
+            g
+        })
+    }
+
+    /// Whether `p` may assume role `ri`: [`AlikeRoles::grounds`] without copying them.
+    pub(crate) fn admits(
+        &mut self,
+        p: PrincipalIdx,
+        ri: PrincipalIdx,
+        trust: &NamedPolicy,
+    ) -> bool {
+        self.decide(p, ri, trust)
+            .is_some_and(|(grounds, _)| grounds.is_some())
+    }
+
+    /// The decision for `p` and role `ri`, shared with the roles alike, and the trust policy
+    /// it was made with (`usize::MAX` when none); `None` when the trust cannot name `p`.
+    fn decide(
+        &mut self,
+        p: PrincipalIdx,
+        ri: PrincipalIdx,
+        trust: &NamedPolicy,
+    ) -> Option<(Option<Arc<Grounds>>, PolicyIdx)> {
+        let account = self.account;
         let role = &account.principals[ri];
         if !may_admit(account, trust, p) {
             return None;
         }
+        let alone =
+            |grounds: Option<Grounds>| (grounds.map(Arc::new), role.trust.unwrap_or(usize::MAX));
         let Some(class) = role.trust.and_then(|t| self.class_of(t, trust)) else {
-            return assume_grounds(account, p, role, trust);
+            return Some(alone(assume_grounds(account, p, role, trust)));
         };
         let Some(mine) = self
             .patterns
@@ -1230,7 +1269,7 @@ impl<'a> AlikeRoles<'a> {
             .or_insert_with(|| crate::access::resource_patterns(account, p, &["sts:AssumeRole"]))
             .as_ref()
         else {
-            return assume_grounds(account, p, role, trust);
+            return Some(alone(assume_grounds(account, p, role, trust)));
         };
         let signature: Vec<bool> = mine
             .iter()
@@ -1238,26 +1277,14 @@ impl<'a> AlikeRoles<'a> {
             .map(|pattern| resource_pattern_matches(pattern, &role.arn))
             .collect();
         let key = (p, class, signature);
-        if let Some((grounds, decided_with)) = self.decided.get(&key) {
-            let decided_with = account
-                .policies
-                .get(*decided_with)
-                .and_then(|e| e.policy.as_ref())
-                .map_or("", |t| t.id.as_str());
-            return grounds.as_deref().cloned().map(|mut g| {
-                for s in &mut g.statements {
-                    if s.policy == decided_with {
-                        s.policy.clone_from(&trust.id);
-                    }
-                }
-                g
-            });
+        if let Some(hit) = self.decided.get(&key) {
+            return Some(hit.clone());
         }
-        let grounds = assume_grounds(account, p, role, trust);
-        if let Some(t) = role.trust {
-            self.decided.insert(key, (grounds.clone().map(Arc::new), t));
+        let decision = alone(assume_grounds(account, p, role, trust));
+        if role.trust.is_some() {
+            self.decided.insert(key, decision.clone());
         }
-        grounds
+        Some(decision)
     }
 
     fn class_of(&mut self, t: PolicyIdx, trust: &NamedPolicy) -> Option<usize> {

@@ -454,7 +454,7 @@ fn targets(
                     else {
                         continue;
                     };
-                    if assumable.grounds(p, ri, trust).is_none() {
+                    if !assumable.admits(p, ri, trust) {
                         continue;
                     }
                 }
@@ -582,8 +582,7 @@ impl AlikeTargets {
                 ResourceRef::Any | ResourceRef::Own | ResourceRef::AttachedPolicy => {}
                 ResourceRef::Target => add(&[target.arn.as_str()]),
                 ResourceRef::TargetAttachedPolicy => {
-                    let policies = customer_policies(account, t);
-                    add(&policies.iter().map(String::as_str).collect::<Vec<_>>());
+                    add(&customer_policies(account, t));
                 }
                 ResourceRef::InstanceProfile => add(&target
                     .signals
@@ -645,10 +644,18 @@ fn check_resources(
             }
             ResourceRef::Target => vec![target_arn.to_string()],
             ResourceRef::Own => vec![me.arn.clone()],
-            ResourceRef::AttachedPolicy => customer_policies(account, p),
+            ResourceRef::AttachedPolicy => customer_policies(account, p)
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
             ResourceRef::TargetAttachedPolicy => account
                 .principal(target_arn)
-                .map(|t| customer_policies(account, t))
+                .map(|t| {
+                    customer_policies(account, t)
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect()
+                })
                 .unwrap_or_default(),
             ResourceRef::InstanceProfile => profiles.to_vec(),
         };
@@ -688,12 +695,12 @@ fn check_resources(
 }
 
 /// ARNs of the customer managed policies a principal holds (directly or through groups).
-fn customer_policies(account: &Account, p: PrincipalIdx) -> Vec<String> {
-    let mut out: Vec<String> = account.principals[p]
+fn customer_policies(account: &Account, p: PrincipalIdx) -> Vec<&str> {
+    let mut out: Vec<&str> = account.principals[p]
         .identity
         .iter()
         .filter(|(i, _)| account.policies[*i].origin == PolicyOrigin::CustomerManaged)
-        .map(|(i, _)| account.policies[*i].id.clone())
+        .map(|(i, _)| account.policies[*i].id.as_str())
         .collect();
     out.sort();
     out.dedup();

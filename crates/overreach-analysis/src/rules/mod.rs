@@ -128,9 +128,17 @@ pub(crate) fn attribute_beyond(
             continue;
         }
         // any member contributing at least this share may stand for the holder: the nearest
+        // (members with the same contribution are alike: each distinct one is compared once)
+        // (kept alive in the map, so no other set can take the address)
+        let mut verdicts: std::collections::HashMap<*const ActionSet, (Arc<ActionSet>, bool)> =
+            std::collections::HashMap::new();
         let mut serves = |entry: crate::condensed::Entry| {
             reaching.rights_of(view.idx, entry).is_some_and(|rights| {
-                set.is_subset(&contribution(&asked(ctx, start, entry, rights)))
+                let theirs = contribution(&asked(ctx, start, entry, rights));
+                verdicts
+                    .entry(Arc::as_ptr(&theirs))
+                    .or_insert_with(|| (Arc::clone(&theirs), set.is_subset(&theirs)))
+                    .1
             })
         };
         let Some((entry, path)) =
