@@ -1188,13 +1188,15 @@ pub(crate) struct AlikeRoles<'a> {
     class_patterns: Vec<Vec<Pattern>>,
     /// Caller -> the resource patterns of its layers (`None`: a policy variable).
     patterns: HashMap<PrincipalIdx, Option<Vec<Pattern>>>,
-    /// (caller, trust class, ARN signature) -> the decision and the trust policy it was made
-    /// with.
-    decided: HashMap<RoleKey, (Option<Arc<Grounds>>, PolicyIdx)>,
+    /// (caller, trust class) -> signature of a role's ARN under the caller's and the class's
+    /// patterns -> the decision and the trust policy it was made with.
+    decided: HashMap<(PrincipalIdx, usize), HashMap<Vec<bool>, Decided>>,
+    /// The signature of the role at hand.
+    signature: Vec<bool>,
 }
 
-/// A caller, a trust class and the signature of a role's ARN under the caller's patterns.
-type RoleKey = (PrincipalIdx, usize, Vec<bool>);
+/// A decision on assuming a role, and the trust policy it was made with.
+type Decided = (Option<Arc<Grounds>>, PolicyIdx);
 
 impl<'a> AlikeRoles<'a> {
     pub(crate) fn new(account: &'a Account) -> AlikeRoles<'a> {
@@ -1205,6 +1207,7 @@ impl<'a> AlikeRoles<'a> {
             class_patterns: Vec::new(),
             patterns: HashMap::new(),
             decided: HashMap::new(),
+            signature: Vec::new(),
         }
     }
 
@@ -1252,7 +1255,7 @@ impl<'a> AlikeRoles<'a> {
         p: PrincipalIdx,
         ri: PrincipalIdx,
         trust: &NamedPolicy,
-    ) -> Option<(Option<Arc<Grounds>>, PolicyIdx)> {
+    ) -> Option<Decided> {
         let account = self.account;
         let role = &account.principals[ri];
         if !may_admit(account, trust, p) {
@@ -1271,18 +1274,19 @@ impl<'a> AlikeRoles<'a> {
         else {
             return Some(alone(assume_grounds(account, p, role, trust)));
         };
-        let signature: Vec<bool> = mine
-            .iter()
-            .chain(&self.class_patterns[class])
-            .map(|pattern| resource_pattern_matches(pattern, &role.arn))
-            .collect();
-        let key = (p, class, signature);
-        if let Some(hit) = self.decided.get(&key) {
+        self.signature.clear();
+        self.signature.extend(
+            mine.iter()
+                .chain(&self.class_patterns[class])
+                .map(|pattern| resource_pattern_matches(pattern, &role.arn)),
+        );
+        let decided = self.decided.entry((p, class)).or_default();
+        if let Some(hit) = decided.get(self.signature.as_slice()) {
             return Some(hit.clone());
         }
         let decision = alone(assume_grounds(account, p, role, trust));
         if role.trust.is_some() {
-            self.decided.insert(key, decision.clone());
+            decided.insert(self.signature.clone(), decision.clone());
         }
         Some(decision)
     }

@@ -284,6 +284,19 @@ fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<
         .collect();
     let mut hubs = TargetHubs::new(&path.id, universe);
     let role_index = RoleIndex::new(account, service_roles.as_deref());
+    // the customer managed policies of every principal, for requests about a target's
+    // attached policies (looked up once, not per caller and target)
+    let attached: Vec<Vec<&str>> = if path
+        .required
+        .iter()
+        .any(|r| r.resource == ResourceRef::TargetAttachedPolicy)
+    {
+        (0..account.principals.len())
+            .map(|t| customer_policies(account, t))
+            .collect()
+    } else {
+        Vec::new()
+    };
     // whether a caller may assume a role it edits (one table of trust classes per path)
     let mut assumable = crate::graph::AlikeRoles::new(account);
     let required: Vec<&str> = path.required.iter().map(|r| r.action.as_str()).collect();
@@ -342,7 +355,14 @@ fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<
                 None
             };
         hubs.link_caller(p, class, &mut out, || {
-            let groups = targets(account, rights, p, path, &role_index, &mut assumable);
+            let groups = targets(
+                account,
+                rights,
+                p,
+                path,
+                (&role_index, &attached),
+                &mut assumable,
+            );
             (groups, target_patterns(rights, p, path))
         });
     }
@@ -397,7 +417,7 @@ fn targets(
     rights: &Rights,
     p: PrincipalIdx,
     path: &EscalationPath,
-    roles: &RoleIndex,
+    (roles, attached): (&RoleIndex, &[Vec<&str>]),
     assumable: &mut crate::graph::AlikeRoles<'_>,
 ) -> Groups {
     let me = &account.principals[p];
@@ -419,7 +439,7 @@ fn targets(
             .iter()
             .all(|scopes| scopes.iter().any(|s| s.may_cover(arn)))
     };
-    let mut alike = AlikeTargets::new(account, p, path);
+    let mut alike = AlikeTargets::new(account, p, path, attached);
     match path.target.kind {
         TargetKind::Own => {
             if let Some(g) = check(account, rights, p, path, None) {
@@ -534,16 +554,27 @@ impl RoleIndex {
 /// its statements about the path's actions. Two targets whose resources, request by request
 /// and in order, those patterns match alike are decided alike. Not used (every target decided
 /// on its own) when a pattern holds a policy variable.
-struct AlikeTargets {
+struct AlikeTargets<'t> {
     patterns: Option<Vec<Pattern>>,
+    /// Every principal's customer managed policies (when the path asks about them).
+    attached: &'t [Vec<&'t str>],
+    /// The signature of the target at hand.
+    signature: Vec<u32>,
     /// Signature -> the decision's index (`None`: denied).
     decided: HashMap<Vec<u32>, Option<usize>>,
 }
 
-impl AlikeTargets {
-    fn new(account: &Account, p: PrincipalIdx, path: &EscalationPath) -> AlikeTargets {
+impl<'t> AlikeTargets<'t> {
+    fn new(
+        account: &Account,
+        p: PrincipalIdx,
+        path: &EscalationPath,
+        attached: &'t [Vec<&'t str>],
+    ) -> AlikeTargets<'t> {
         let actions: Vec<&str> = path.required.iter().map(|r| r.action.as_str()).collect();
         AlikeTargets {
+            attached,
+            signature: Vec::new(),
             patterns: crate::access::resource_patterns(account, p, &actions),
             decided: HashMap::new(),
         }
@@ -565,8 +596,9 @@ impl AlikeTargets {
         };
         let target = &account.principals[t];
         // per request about the target: how many resources it names, and how each pattern
-        // matches each of them
-        let mut signature: Vec<u32> = Vec::new();
+        // matches each of them (in a buffer kept across targets: most signatures are seen)
+        let signature = &mut self.signature;
+        signature.clear();
         let mut add = |resources: &[&str]| {
             signature.push(resources.len() as u32);
             for resource in resources {
@@ -577,26 +609,26 @@ impl AlikeTargets {
                 );
             }
         };
+        let mut profiles: Vec<&str> = Vec::new();
         for req in &path.required {
             match req.resource {
                 ResourceRef::Any | ResourceRef::Own | ResourceRef::AttachedPolicy => {}
                 ResourceRef::Target => add(&[target.arn.as_str()]),
                 ResourceRef::TargetAttachedPolicy => {
-                    add(&customer_policies(account, t));
+                    add(self.attached.get(t).map_or(&[], Vec::as_slice));
                 }
-                ResourceRef::InstanceProfile => add(&target
-                    .signals
-                    .instance_profiles
-                    .iter()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>()),
+                ResourceRef::InstanceProfile => {
+                    profiles.clear();
+                    profiles.extend(target.signals.instance_profiles.iter().map(String::as_str));
+                    add(&profiles);
+                }
             }
         }
-        if let Some(hit) = self.decided.get(&signature) {
+        if let Some(hit) = self.decided.get(self.signature.as_slice()) {
             return *hit;
         }
         let d = check(account, rights, p, path, Some(t)).map(|g| decisions.add(g));
-        self.decided.insert(signature, d);
+        self.decided.insert(self.signature.clone(), d);
         d
     }
 }
