@@ -300,8 +300,23 @@ pub fn analyze(
     suppressions: &Suppressions,
     options: &Options,
 ) -> Analysis {
-    let catalog = Catalog::embedded();
     let account = Account::from_snapshot(snapshot, ManagedPolicies::embedded());
+    analyze_account(account, snapshot, config, baselines, suppressions, options)
+}
+
+/// [`analyze`] of an account already read from `snapshot`. The analysis reads nothing more
+/// of the snapshot than its last-accessed data, so a caller may release the users, groups,
+/// roles and policies first ([`Snapshot::release_details`]): a large account's documents are
+/// then not held twice.
+pub fn analyze_account(
+    account: Account,
+    snapshot: &Snapshot,
+    config: &Config,
+    baselines: &Baselines,
+    suppressions: &Suppressions,
+    options: &Options,
+) -> Analysis {
+    let catalog = Catalog::embedded();
     let rights = Rights::compute(&account, catalog);
     let mut graph = PermissionGraph::build(&account, &rights);
     let mut warnings = account.warnings.clone();

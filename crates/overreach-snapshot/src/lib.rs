@@ -155,6 +155,25 @@ impl Snapshot {
         serde_json::to_writer_pretty(writer, self)
     }
 
+    /// Takes the users, groups, roles and managed policies out (what the analysis' account
+    /// model is built from), leaving the metadata, errors and signals: dropping what this
+    /// returns frees most of a large snapshot.
+    pub fn release_details(
+        &mut self,
+    ) -> (
+        Vec<UserDetail>,
+        Vec<GroupDetail>,
+        Vec<RoleDetail>,
+        Vec<ManagedPolicyDetail>,
+    ) {
+        (
+            std::mem::take(&mut self.users),
+            std::mem::take(&mut self.groups),
+            std::mem::take(&mut self.roles),
+            std::mem::take(&mut self.policies),
+        )
+    }
+
     /// Whether some data is missing because API calls failed (or the file is one AWS CLI page).
     pub fn is_partial(&self) -> bool {
         !self.errors.is_empty() || self.is_truncated == Some(true)

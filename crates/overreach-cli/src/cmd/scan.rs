@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use overreach_analysis::analyze::{Options, analyze};
+use overreach_analysis::account::Account;
+use overreach_analysis::analyze::{Options, analyze_account};
 use overreach_analysis::finding::Severity;
+use overreach_policy::ManagedPolicies;
 
 use crate::exit::Outcome;
 use crate::{input, output, report};
@@ -153,7 +155,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     {
         bail!("`--as-of {d}` is not a date: use YYYY-MM-DD");
     }
-    let snapshot = match &args.snapshot {
+    let mut snapshot = match &args.snapshot {
         Some(path) => input::load_snapshot(path)?,
         None => {
             let snapshot =
@@ -186,13 +188,20 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         today: Some(args.as_of.clone().unwrap_or_else(input::today_utc)),
         unused_days: args.unused_days,
     };
-    let analysis = analyze(
+    // the account model holds what the analysis needs of the users, groups, roles and
+    // policies: their parsed documents are freed (on the side) before the analysis grows
+    let account = Account::from_snapshot(&snapshot, ManagedPolicies::embedded());
+    let details = snapshot.release_details();
+    let freeing = std::thread::spawn(move || drop(details));
+    let analysis = analyze_account(
+        account,
         &snapshot,
         &declarations.config,
         &declarations.baselines,
         &suppressions,
         &options,
     );
+    let _ = freeing.join();
     for w in &analysis.warnings {
         eprintln!("warning: {w}");
     }
