@@ -137,6 +137,9 @@ pub struct Catalog {
     load_error: Option<String>,
     /// `service:Action` of every action, shared (built on first use).
     names: OnceLock<Vec<Arc<str>>>,
+    /// Each action's service and access level, packed (`service << 3 | level`): what a tally
+    /// over a large set reads, 4 bytes an action instead of the whole record.
+    kinds: OnceLock<Vec<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -171,6 +174,7 @@ impl Catalog {
                 by_prefix: HashMap::new(),
                 load_error: Some(e),
                 names: OnceLock::new(),
+                kinds: OnceLock::new(),
             })
         })
     }
@@ -219,6 +223,7 @@ impl Catalog {
             by_prefix,
             load_error: None,
             names: OnceLock::new(),
+            kinds: OnceLock::new(),
         })
     }
 
@@ -251,6 +256,25 @@ impl Catalog {
     /// An action by id.
     pub fn action(&self, id: ActionId) -> Option<&Action> {
         self.actions.get(id as usize)
+    }
+
+    /// An action's service (index into [`Catalog::services`]) and access level, from a
+    /// compact table: [`Catalog::action`] for loops over many actions.
+    pub fn service_and_level(&self, id: ActionId) -> Option<(u32, AccessLevel)> {
+        let kinds = self.kinds.get_or_init(|| {
+            self.actions
+                .iter()
+                .map(|a| {
+                    let level = AccessLevel::ALL
+                        .iter()
+                        .position(|l| *l == a.level)
+                        .unwrap_or(0);
+                    a.service << 3 | level as u32
+                })
+                .collect()
+        });
+        let k = *kinds.get(id as usize)?;
+        Some((k >> 3, *AccessLevel::ALL.get((k & 7) as usize)?))
     }
 
     /// The id of `service:Action` (case-insensitive).
@@ -330,6 +354,17 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compact_kinds_match_the_records() {
+        let c = Catalog::embedded();
+        assert!(c.len() > 10_000);
+        for id in 0..c.len() as ActionId {
+            let a = c.action(id).map(|a| (a.service, a.level));
+            assert_eq!(c.service_and_level(id), a, "{}", c.full_name(id));
+        }
+        assert_eq!(c.service_and_level(c.len() as ActionId), None);
+    }
 
     #[test]
     fn embedded_catalog_loads() {

@@ -246,13 +246,13 @@ pub(crate) fn evidence(
 ) -> Evidence {
     let catalog = ctx.catalog;
     let key = |id: u32| {
-        catalog.action(id).map(|a| {
+        catalog.service_and_level(id).map(|(service, level)| {
             let level = if label.is_some() {
                 AccessLevel::Write
             } else {
-                a.level
+                level
             };
-            a.service as usize * LEVELS + level_index(level)
+            service as usize * LEVELS + level_index(level)
         })
     };
     let mut tally = vec![(0usize, false); catalog.services().len() * LEVELS];
