@@ -34,8 +34,8 @@ const EQUIVALENT_BUDGET: usize = 4_096;
 /// A component's index.
 pub type CompIdx = usize;
 
-/// (component, question) -> its shares.
-type Answers = HashMap<(CompIdx, String), Arc<Vec<Share>>>;
+/// Question (tag) -> component -> its shares; looked up without allocating a key.
+type Answers = HashMap<String, HashMap<CompIdx, Arc<Vec<Share>>>>;
 
 /// Something a principal can reach whose rights count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -390,12 +390,11 @@ impl Condensed {
         tag: &str,
         contribution: &mut dyn FnMut(&Arc<EffectiveSummary>, &Entry) -> Arc<ActionSet>,
     ) -> Arc<Vec<Share>> {
-        let key = |c: CompIdx| (c, tag.to_string());
         let cached = |c: CompIdx| {
             self.answers
                 .lock()
                 .ok()
-                .and_then(|m| m.get(&key(c)).cloned())
+                .and_then(|m| m.get(tag).and_then(|by| by.get(&c)).cloned())
         };
         if let Some(hit) = cached(c) {
             return hit;
@@ -433,7 +432,14 @@ impl Condensed {
                 .collect();
             merge_nearest(&mut out, &mut covered, &answers);
             if let Ok(mut m) = self.answers.lock() {
-                m.insert(key(x), Arc::new(out));
+                match m.get_mut(tag) {
+                    Some(by) => {
+                        by.insert(x, Arc::new(out));
+                    }
+                    None => {
+                        m.insert(tag.to_string(), HashMap::from([(x, Arc::new(out))]));
+                    }
+                }
             }
         }
         cached(c).unwrap_or_default()
