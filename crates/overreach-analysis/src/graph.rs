@@ -1193,6 +1193,8 @@ pub(crate) struct AlikeRoles<'a> {
     decided: HashMap<(PrincipalIdx, usize), HashMap<Vec<bool>, Decided>>,
     /// The signature of the role at hand.
     signature: Vec<bool>,
+    /// Trust policy -> whom it may name.
+    admissions: HashMap<PolicyIdx, Admission>,
 }
 
 /// A decision on assuming a role, and the trust policy it was made with.
@@ -1208,6 +1210,7 @@ impl<'a> AlikeRoles<'a> {
             patterns: HashMap::new(),
             decided: HashMap::new(),
             signature: Vec::new(),
+            admissions: HashMap::new(),
         }
     }
 
@@ -1258,7 +1261,23 @@ impl<'a> AlikeRoles<'a> {
     ) -> Option<Decided> {
         let account = self.account;
         let role = &account.principals[ri];
-        if !may_admit(account, trust, p) {
+        // whom the trust may name, read once per trust policy (when `trust` is the role's own)
+        let own = role.trust.filter(|&t| {
+            account
+                .policies
+                .get(t)
+                .and_then(|e| e.policy.as_ref())
+                .is_some_and(|policy| std::ptr::eq(policy, trust))
+        });
+        let admitted = match own {
+            Some(t) => self
+                .admissions
+                .entry(t)
+                .or_insert_with(|| Admission::of(account, trust))
+                .admits(account, p),
+            None => may_admit(account, trust, p),
+        };
+        if !admitted {
             return None;
         }
         let alone =
@@ -1323,37 +1342,70 @@ impl<'a> AlikeRoles<'a> {
 /// and no decision is needed. Anything else (anyone, the account, `p` itself, a value this
 /// test does not read) is left to the evaluator.
 fn may_admit(account: &Account, trust: &NamedPolicy, p: PrincipalIdx) -> bool {
-    let me = &account.principals[p];
-    let kind = match me.kind {
-        PrincipalType::User => ":user/",
-        PrincipalType::Role => ":role/",
-    };
-    trust.policy.statements.iter().any(|st| {
-        st.effect == overreach_policy::Effect::Allow
-            && st.principal.as_ref().is_some_and(|spec| {
-                spec.any
-                    || spec.negated
-                    || spec.aws.iter().any(|v| {
-                        let other_account = arn_account(v).is_some_and(|a| a != account.id)
-                            || (v.len() == 12
-                                && v.bytes().all(|b| b.is_ascii_digit())
-                                && *v != account.id);
-                        if other_account || v.contains(['*', '?']) {
-                            return !other_account;
-                        }
-                        // another user or role of the account, named by ARN
-                        let named = [":user/", ":role/"]
-                            .iter()
-                            .find_map(|k| v.split_once(k).map(|(_, rest)| (*k, rest)));
-                        match named {
-                            Some((k, rest)) => {
-                                k == kind && rest.rsplit('/').next() == Some(me.name.as_str())
-                            }
-                            None => true,
-                        }
-                    })
-            })
-    })
+    Admission::of(account, trust).admits(account, p)
+}
+
+/// Whom a trust policy may name, read once: everyone of the account (a wildcard, the account,
+/// `*`, a `NotPrincipal`), or users and roles by name.
+#[derive(Debug, Clone, Default)]
+struct Admission {
+    all: bool,
+    /// (`:user/` or `:role/`, the name: the ARN's last path segment).
+    named: Vec<(&'static str, String)>,
+}
+
+impl Admission {
+    fn of(account: &Account, trust: &NamedPolicy) -> Admission {
+        let mut out = Admission::default();
+        let specs = trust
+            .policy
+            .statements
+            .iter()
+            .filter(|st| st.effect == overreach_policy::Effect::Allow)
+            .filter_map(|st| st.principal.as_ref());
+        for spec in specs {
+            if spec.any || spec.negated {
+                out.all = true;
+            }
+            for v in &spec.aws {
+                let other_account = arn_account(v).is_some_and(|a| a != account.id)
+                    || (v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) && *v != account.id);
+                if other_account {
+                    continue;
+                }
+                if v.contains(['*', '?']) {
+                    out.all = true;
+                    continue;
+                }
+                // another user or role of the account, named by ARN
+                let named = [":user/", ":role/"]
+                    .iter()
+                    .find_map(|k| v.split_once(k).map(|(_, rest)| (*k, rest)));
+                match named {
+                    Some((k, rest)) => out
+                        .named
+                        .push((k, rest.rsplit('/').next().unwrap_or(rest).to_string())),
+                    None => out.all = true,
+                }
+            }
+        }
+        out
+    }
+
+    /// May the policy name principal `p`?
+    fn admits(&self, account: &Account, p: PrincipalIdx) -> bool {
+        if self.all {
+            return true;
+        }
+        let me = &account.principals[p];
+        let kind = match me.kind {
+            PrincipalType::User => ":user/",
+            PrincipalType::Role => ":role/",
+        };
+        self.named
+            .iter()
+            .any(|(k, name)| *k == kind && *name == me.name)
+    }
 }
 
 /// The text of a resource pattern before its first wildcard or policy variable: every ARN the
