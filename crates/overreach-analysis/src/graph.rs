@@ -862,7 +862,8 @@ impl<'a> TargetHubs<'a> {
                 links.extend(hubs.into_iter().map(|hub| (hub, grounds.clone())));
                 continue;
             }
-            targets.sort_by_key(|(n, _)| self.place.get(n).copied());
+            // each target's place looked up once (a group may hold thousands)
+            targets.sort_by_cached_key(|(n, _)| self.place.get(n).copied());
             let key: Vec<Node> = targets.iter().map(|(n, _)| n.clone()).collect();
             let hub = match self.by_targets.get(&key) {
                 Some(hub) => hub.clone(),
