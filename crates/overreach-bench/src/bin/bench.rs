@@ -17,6 +17,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+/// The allocator of the `overreach` binary, so the stages measure what a scan runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use overreach_analysis::account::Account;
 use overreach_analysis::analyze::{Context, Options, PrincipalView, analyze};
 use overreach_analysis::config::{Baselines, Config};
