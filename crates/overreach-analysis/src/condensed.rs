@@ -37,6 +37,46 @@ pub type CompIdx = usize;
 /// Question (tag) -> component -> its shares; looked up without allocating a key.
 type Answers = HashMap<String, HashMap<CompIdx, Arc<Vec<Share>>>>;
 
+/// A map keyed by graph node: searches fill one per question, so its hashing is on the hot
+/// path. Node indices are small integers the graph hands out in order (nothing an input
+/// chooses), so one multiply-rotate step per key spreads them well enough; SipHash was a third
+/// of a search's time.
+type IndexMap<V> = HashMap<NodeIndex, V, std::hash::BuildHasherDefault<IndexHasher>>;
+
+/// The hasher of [`IndexMap`] (the multiply-rotate step of rustc's `FxHasher`).
+#[derive(Debug, Default, Clone, Copy)]
+struct IndexHasher(u64);
+
+impl IndexHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for IndexHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.add(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+}
+
 /// Something a principal can reach whose rights count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Entry {
@@ -96,7 +136,7 @@ pub struct Condensed {
     /// reached).
     personal: Vec<(Entry, Vec<u32>)>,
     /// Breadth-first trees towards a target inside a large component, by target.
-    trees: Mutex<HashMap<NodeIndex, Arc<HashMap<NodeIndex, EdgeIndex>>>>,
+    trees: Mutex<HashMap<NodeIndex, Arc<IndexMap<EdgeIndex>>>>,
     answers: Mutex<Answers>,
     /// Each component's common holders, broadest first.
     holders: Mutex<HashMap<CompIdx, Arc<Holders>>>,
@@ -586,7 +626,7 @@ impl Condensed {
         };
         // the nearest member that serves, from where the route enters
         let mut found = ok(cur).then_some(cur);
-        let mut pred = HashMap::new();
+        let mut pred = IndexMap::default();
         if found.is_none() {
             let (via, hit) = search(
                 graph,
@@ -697,7 +737,7 @@ impl Condensed {
         graph: &PermissionGraph,
         c: CompIdx,
         y: NodeIndex,
-    ) -> Option<Arc<HashMap<NodeIndex, EdgeIndex>>> {
+    ) -> Option<Arc<IndexMap<EdgeIndex>>> {
         if let Some(hit) = self.trees.lock().ok().and_then(|m| m.get(&y).cloned()) {
             return Some(hit);
         }
@@ -751,7 +791,7 @@ fn search(
     way: Way,
     budget: usize,
     mut stop: impl FnMut(NodeIndex) -> bool,
-) -> (HashMap<NodeIndex, EdgeIndex>, Option<NodeIndex>) {
+) -> (IndexMap<EdgeIndex>, Option<NodeIndex>) {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
     type Cost = (usize, usize, usize);
@@ -760,15 +800,16 @@ fn search(
         Way::Forward => Direction::Outgoing,
         Way::Backward => Direction::Incoming,
     };
-    let mut via: HashMap<NodeIndex, EdgeIndex> = HashMap::new();
-    let mut best: HashMap<NodeIndex, Cost> = HashMap::from([(start, (0, 0, 0))]);
-    let mut done: HashSet<NodeIndex> = HashSet::new();
+    let mut via: IndexMap<EdgeIndex> = IndexMap::default();
+    let mut best: IndexMap<Cost> = IndexMap::default();
+    best.insert(start, (0, 0, 0));
+    let mut done: IndexMap<()> = IndexMap::default();
     // (cost, order of discovery): ties go to the path found first
     let mut heap = BinaryHeap::from([Reverse(((0, 0, 0), 0usize, start))]);
     let mut tick = 0usize;
     let mut looked = 0usize;
     while let Some(Reverse((cost, _, node))) = heap.pop() {
-        if !done.insert(node) {
+        if done.insert(node, ()).is_some() {
             continue;
         }
         if node != start && stop(node) {
@@ -821,7 +862,7 @@ fn bfs_within(
 /// The edges that reached `node` in a forward search, from the search's start.
 fn trace_back(
     graph: &PermissionGraph,
-    pred: &HashMap<NodeIndex, EdgeIndex>,
+    pred: &IndexMap<EdgeIndex>,
     node: NodeIndex,
 ) -> Option<Vec<EdgeIndex>> {
     let mut out = Vec::new();
