@@ -251,6 +251,18 @@ impl PermissionGraph {
         }
     }
 
+    /// Adds an `sts:AssumeRole` can-assume edge.
+    fn add_assume_edge(&mut self, from: NodeIndex, to: NodeIndex, grounds: Arc<Grounds>) {
+        self.graph.add_edge(
+            from,
+            to,
+            Edge::CanAssume {
+                action: "sts:AssumeRole",
+                grounds,
+            },
+        );
+    }
+
     /// The index of an existing node.
     pub fn find(&self, node: &Node) -> Option<NodeIndex> {
         self.nodes.get(node).copied()
@@ -488,14 +500,7 @@ impl PermissionGraph {
                     continue;
                 };
                 let from = self.node(Node::Principal(p));
-                self.graph.add_edge(
-                    from,
-                    role_node,
-                    Edge::CanAssume {
-                        action: "sts:AssumeRole",
-                        grounds: interned.get(grounds),
-                    },
-                );
+                self.add_assume_edge(from, role_node, interned.get(grounds));
             }
         }
         self.add_open_edges(account, &open_roles, &mut alike, &mut interned);
@@ -520,14 +525,7 @@ impl PermissionGraph {
                     statements: vec![statement.clone()],
                     inconclusive: None,
                 };
-                self.graph.add_edge(
-                    from,
-                    root,
-                    Edge::CanAssume {
-                        action: "sts:AssumeRole",
-                        grounds: interned.get(grounds),
-                    },
-                );
+                self.add_assume_edge(from, root, interned.get(grounds));
             }
         }
     }
@@ -582,14 +580,7 @@ impl PermissionGraph {
                     }
                     if let Some(grounds) = alike.grounds(p, ri, trust) {
                         let to = self.node(Node::Principal(ri));
-                        self.graph.add_edge(
-                            from,
-                            to,
-                            Edge::CanAssume {
-                                action: "sts:AssumeRole",
-                                grounds: interned.get(grounds),
-                            },
-                        );
+                        self.add_assume_edge(from, to, interned.get(grounds));
                     }
                 }
                 continue;
@@ -607,28 +598,14 @@ impl PermissionGraph {
                             self.node(Node::PathTargets(format!("open#{}", hubs.len() + 1)))
                         });
                         let to = self.node(Node::Principal(ri));
-                        self.graph.add_edge(
-                            h,
-                            to,
-                            Edge::CanAssume {
-                                action: "sts:AssumeRole",
-                                grounds: interned.get(grounds),
-                            },
-                        );
+                        self.add_assume_edge(h, to, interned.get(grounds));
                     }
                     hubs.insert(key, hub);
                     hub
                 }
             };
             if let Some(hub) = hub {
-                self.graph.add_edge(
-                    from,
-                    hub,
-                    Edge::CanAssume {
-                        action: "sts:AssumeRole",
-                        grounds: interned.get(Grounds::default()),
-                    },
-                );
+                self.add_assume_edge(from, hub, interned.get(Grounds::default()));
             }
         }
     }

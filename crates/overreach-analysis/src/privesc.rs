@@ -355,15 +355,14 @@ fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<
                 None
             };
         hubs.link_caller(p, class, &mut out, || {
-            let groups = targets(
+            targets(
                 account,
                 rights,
                 p,
                 path,
                 (&role_index, &attached),
                 &mut assumable,
-            );
-            (groups, target_patterns(rights, p, path))
+            )
         });
     }
     out
@@ -397,21 +396,8 @@ fn all_targets(
     }
 }
 
-/// The resource patterns of `p`'s grants of the path's requests about the target.
-fn target_patterns(rights: &Rights, p: PrincipalIdx, path: &EscalationPath) -> Vec<String> {
-    let catalog = Catalog::embedded();
-    let summary = rights.of(p);
-    let scopes: Vec<&overreach_policy::summary::ResourceScope> = path
-        .required
-        .iter()
-        .filter(|r| r.resource == ResourceRef::Target)
-        .filter_map(|r| catalog.lookup(&r.action))
-        .flat_map(|id| summary.grants_for(id).map(|(g, _)| &g.resources))
-        .collect();
-    crate::graph::scope_patterns(&scopes)
-}
-
-/// The targets `p` reaches by taking `path`, grouped by the grounds of `p`'s requests.
+/// The targets `p` reaches by taking `path`, grouped by the grounds of `p`'s requests, and the
+/// resource patterns of `p`'s grants of the requests about the target.
 fn targets(
     account: &Account,
     rights: &Rights,
@@ -419,7 +405,7 @@ fn targets(
     path: &EscalationPath,
     (roles, attached): (&RoleIndex, &[Vec<&str>]),
     assumable: &mut crate::graph::AlikeRoles<'_>,
-) -> Groups {
+) -> (Groups, Vec<String>) {
     let me = &account.principals[p];
     let mut decisions = Decisions::default();
     let plain = Arc::new(Grounds::default());
@@ -495,7 +481,7 @@ fn targets(
         }
         TargetKind::Group => {
             if me.kind != PrincipalType::User {
-                return Vec::new();
+                return (Vec::new(), Vec::new());
             }
             for (gi, group) in account.groups.iter().enumerate() {
                 if me.groups.contains(&gi) || !may_reach(&group.arn) {
@@ -508,7 +494,8 @@ fn targets(
             }
         }
     }
-    decisions.into_groups()
+    let patterns = crate::graph::scope_patterns(&on_target.concat());
+    (decisions.into_groups(), patterns)
 }
 
 /// Every role, or the roles trusting the path's service, with what each contributes.
@@ -676,18 +663,10 @@ fn check_resources(
             }
             ResourceRef::Target => vec![target_arn.to_string()],
             ResourceRef::Own => vec![me.arn.clone()],
-            ResourceRef::AttachedPolicy => customer_policies(account, p)
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
+            ResourceRef::AttachedPolicy => owned(customer_policies(account, p)),
             ResourceRef::TargetAttachedPolicy => account
                 .principal(target_arn)
-                .map(|t| {
-                    customer_policies(account, t)
-                        .into_iter()
-                        .map(str::to_string)
-                        .collect()
-                })
+                .map(|t| owned(customer_policies(account, t)))
                 .unwrap_or_default(),
             ResourceRef::InstanceProfile => profiles.to_vec(),
         };
@@ -724,6 +703,10 @@ fn check_resources(
         statements: statements.into_iter().collect(),
         inconclusive: path.needs_existing.clone(),
     })
+}
+
+fn owned(texts: Vec<&str>) -> Vec<String> {
+    texts.into_iter().map(str::to_string).collect()
 }
 
 /// ARNs of the customer managed policies a principal holds (directly or through groups).
