@@ -373,6 +373,10 @@ fn write_windows(
     out.write_all(&head)?;
 
     let findings = r.findings;
+    // written buffers come back for the next windows: fresh memory costs a page fault per
+    // page, and a large report would otherwise fault in its whole size
+    let spare: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+    let spare = &spare;
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<serde_json::Result<Vec<u8>>>(tasks);
         scope.spawn(move || {
@@ -381,7 +385,11 @@ fn write_windows(
                     .par_chunks(chunk)
                     .enumerate()
                     .map(|(c, chunk)| {
-                        let mut buf = Vec::new();
+                        let mut buf = spare
+                            .lock()
+                            .ok()
+                            .and_then(|mut s| s.pop())
+                            .unwrap_or_default();
                         for (i, f) in chunk.iter().enumerate() {
                             if (w, c, i) != (0, 0, 0) {
                                 buf.push(b',');
@@ -399,7 +407,12 @@ fn write_windows(
             }
         });
         for buf in rx {
-            out.write_all(&buf?)?;
+            let mut buf = buf?;
+            out.write_all(&buf)?;
+            buf.clear();
+            if let Ok(mut s) = spare.lock() {
+                s.push(buf);
+            }
         }
         Ok(())
     })?;
