@@ -625,24 +625,24 @@ impl Condensed {
             n != start && matches!(g[n], Node::Principal(_)) && serves(Entry::Principal(n))
         };
         // the nearest member that serves, from where the route enters
-        let mut found = ok(cur).then_some(cur);
-        let mut pred = IndexMap::default();
-        if found.is_none() {
-            let (via, hit) = search(
+        if ok(cur) {
+            return Some((Entry::Principal(cur), edges));
+        }
+        let found = with_scratch(|scratch| {
+            let t = search(
+                scratch,
                 graph,
-                &self.comp_of,
-                comp,
+                (&self.comp_of, comp),
                 cur,
                 Way::Forward,
                 EQUIVALENT_BUDGET,
                 |t| t == target || ok(t),
-            );
-            pred = via;
-            found = hit;
-        }
+            )?;
+            Some((t, trace_back(graph, scratch, t)))
+        });
         match found {
-            Some(t) => {
-                edges.extend(trace_back(graph, &pred, t)?);
+            Some((t, path)) => {
+                edges.extend(path?);
                 Some((Entry::Principal(t), edges))
             }
             None => {
@@ -741,16 +741,17 @@ impl Condensed {
         if let Some(hit) = self.trees.lock().ok().and_then(|m| m.get(&y).cloned()) {
             return Some(hit);
         }
-        let (next, _) = search(
+        let mut scratch = Scratch::default();
+        search(
+            &mut scratch,
             graph,
-            &self.comp_of,
-            c,
+            (&self.comp_of, c),
             y,
             Way::Backward,
             usize::MAX,
             |_| false,
         );
-        let tree = Arc::new(next);
+        let tree = Arc::new(scratch.into_edges());
         if let Ok(mut m) = self.trees.lock() {
             m.insert(y, Arc::clone(&tree));
         }
@@ -776,44 +777,101 @@ enum Way {
     Backward,
 }
 
+/// A search's cost of a path: hops, then edges resting on an assumption, then conditional
+/// edges (see [`search`]).
+type Cost = (usize, usize, usize);
+
+/// What a search knows of a node: its best cost so far, the edge that gives it (none for the
+/// start), and whether it is settled.
+#[derive(Clone, Copy)]
+struct Visit {
+    cost: Cost,
+    via: Option<EdgeIndex>,
+    done: bool,
+}
+
+/// A search's working memory, kept per thread and cleared between searches: the nearest-holder
+/// search runs once per share of every finding, and fresh maps for each were a large part of
+/// its cost.
+#[derive(Default)]
+struct Scratch {
+    visits: IndexMap<Visit>,
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<(Cost, usize, NodeIndex)>>,
+}
+
+impl Scratch {
+    /// The edge a node was reached by (`Forward`) or leaves by (`Backward`).
+    fn via(&self, node: NodeIndex) -> Option<EdgeIndex> {
+        self.visits.get(&node).and_then(|v| v.via)
+    }
+
+    /// Every node reached, with its edge (see [`Scratch::via`]).
+    fn into_edges(self) -> IndexMap<EdgeIndex> {
+        self.visits
+            .into_iter()
+            .filter_map(|(n, v)| Some((n, v.via?)))
+            .collect()
+    }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's search scratch (a fresh one if it is in use).
+fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => f(&mut scratch),
+        Err(_) => f(&mut Scratch::default()),
+    })
+}
+
 /// A search for shortest paths inside component `c` from `start`. A path is shorter when it
 /// has fewer hops (an edge into a hub is not a hop: the edge out of it is, so a hop through a
 /// hub weighs what a direct edge weighs), then fewer edges that rest on an assumption (an
 /// existing resource), then fewer conditional edges; among equal paths the one found first
 /// wins. Stops at the first node `stop` accepts (nearest first), or when more than `budget`
-/// edges were looked at. Returns, for every node reached, the edge it was reached by
-/// (`Forward`) or leaves by (`Backward`), and the node it stopped at.
+/// edges were looked at. Leaves in `scratch`, for every node reached, the edge it was reached
+/// by (`Forward`) or leaves by (`Backward`); returns the node it stopped at.
 fn search(
+    scratch: &mut Scratch,
     graph: &PermissionGraph,
-    comp_of: &[CompIdx],
-    c: CompIdx,
+    (comp_of, c): (&[CompIdx], CompIdx),
     start: NodeIndex,
     way: Way,
     budget: usize,
     mut stop: impl FnMut(NodeIndex) -> bool,
-) -> (IndexMap<EdgeIndex>, Option<NodeIndex>) {
+) -> Option<NodeIndex> {
     use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    type Cost = (usize, usize, usize);
     let g = &graph.graph;
     let direction = match way {
         Way::Forward => Direction::Outgoing,
         Way::Backward => Direction::Incoming,
     };
-    let mut via: IndexMap<EdgeIndex> = IndexMap::default();
-    let mut best: IndexMap<Cost> = IndexMap::default();
-    best.insert(start, (0, 0, 0));
-    let mut done: IndexMap<()> = IndexMap::default();
+    let visits = &mut scratch.visits;
+    let heap = &mut scratch.heap;
+    visits.clear();
+    heap.clear();
+    visits.insert(
+        start,
+        Visit {
+            cost: (0, 0, 0),
+            via: None,
+            done: false,
+        },
+    );
     // (cost, order of discovery): ties go to the path found first
-    let mut heap = BinaryHeap::from([Reverse(((0, 0, 0), 0usize, start))]);
+    heap.push(Reverse(((0, 0, 0), 0usize, start)));
     let mut tick = 0usize;
     let mut looked = 0usize;
     while let Some(Reverse((cost, _, node))) = heap.pop() {
-        if done.insert(node, ()).is_some() {
-            continue;
+        match visits.get_mut(&node) {
+            Some(v) if v.done => continue,
+            Some(v) => v.done = true,
+            None => continue,
         }
         if node != start && stop(node) {
-            return (via, Some(node));
+            return Some(node);
         }
         for e in g.edges_directed(node, direction) {
             let (next, into) = match way {
@@ -831,18 +889,32 @@ fn search(
                 usize::from(conditional(w)),
             );
             let to = (cost.0 + step.0, cost.1 + step.1, cost.2 + step.2);
-            if best.get(&next).is_none_or(|&old| to < old) {
-                best.insert(next, to);
-                via.insert(next, e.id());
-                tick += 1;
-                heap.push(Reverse((to, tick, next)));
+            let better = |v: &Visit| !v.done && to < v.cost;
+            match visits.entry(next) {
+                std::collections::hash_map::Entry::Occupied(mut o) => {
+                    if !better(o.get()) {
+                        continue;
+                    }
+                    let v = o.get_mut();
+                    v.cost = to;
+                    v.via = Some(e.id());
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(Visit {
+                        cost: to,
+                        via: Some(e.id()),
+                        done: false,
+                    });
+                }
             }
+            tick += 1;
+            heap.push(Reverse((to, tick, next)));
         }
         if looked > budget {
             break;
         }
     }
-    (via, None)
+    None
 }
 
 /// A shortest path from `x` to `y` inside component `c` (see [`search`]).
@@ -854,23 +926,26 @@ fn bfs_within(
     y: NodeIndex,
     budget: usize,
 ) -> Option<Vec<EdgeIndex>> {
-    let (pred, found) = search(graph, comp_of, c, x, Way::Forward, budget, |n| n == y);
-    found?;
-    trace_back(graph, &pred, y)
+    with_scratch(|scratch| {
+        search(scratch, graph, (comp_of, c), x, Way::Forward, budget, |n| {
+            n == y
+        })?;
+        trace_back(graph, scratch, y)
+    })
 }
 
 /// The edges that reached `node` in a forward search, from the search's start.
 fn trace_back(
     graph: &PermissionGraph,
-    pred: &IndexMap<EdgeIndex>,
+    scratch: &Scratch,
     node: NodeIndex,
 ) -> Option<Vec<EdgeIndex>> {
     let mut out = Vec::new();
     let mut at = node;
-    while let Some(&e) = pred.get(&at) {
+    while let Some(e) = scratch.via(at) {
         out.push(e);
         at = graph.graph.edge_endpoints(e)?.0;
-        if out.len() > pred.len() {
+        if out.len() > scratch.visits.len() {
             return None;
         }
     }

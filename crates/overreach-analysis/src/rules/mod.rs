@@ -176,7 +176,7 @@ fn asked(
 /// at most [`MAX_ACTIONS_LISTED`] actions and the statement that grants each.
 #[derive(Debug)]
 pub(crate) struct Evidence {
-    /// Every group, counted (most severe first).
+    /// Every group, counted: the [`MAX_GROUPS_LISTED`] most severe first, in order.
     pub counts: Vec<GroupCount>,
     /// The listed groups.
     pub groups: Vec<ExcessGroup>,
@@ -297,7 +297,9 @@ pub(crate) fn evidence(
             .map_or("", |s| s.prefix.as_str())
     };
     let level_name = |g: &GroupCount| label.unwrap_or(g.level.as_str());
-    counts.sort_by_cached_key(|g| {
+    // most severe first; only the listed groups need their order (every key differs: a
+    // holder has one group per service and level), so the rest is only partitioned off
+    let rank = |g: &GroupCount| {
         (
             group_rank(level_name(g), prefix(g)),
             std::cmp::Reverse(g.count),
@@ -305,7 +307,14 @@ pub(crate) fn evidence(
             g.holder,
             level_index(g.level),
         )
-    });
+    };
+    let mut keyed: Vec<_> = counts.into_iter().map(|g| (rank(&g), g)).collect();
+    if keyed.len() > MAX_GROUPS_LISTED {
+        keyed.select_nth_unstable_by(MAX_GROUPS_LISTED, |a, b| a.0.cmp(&b.0));
+    }
+    let head = keyed.len().min(MAX_GROUPS_LISTED);
+    keyed[..head].sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let counts: Vec<GroupCount> = keyed.into_iter().map(|(_, g)| g).collect();
     let vias: Vec<Arc<[crate::finding::Hop]>> = shares
         .iter()
         .map(|(h, _)| Arc::from(view.via(ctx, h)))
@@ -319,13 +328,21 @@ pub(crate) fn evidence(
                 .services()
                 .get(g.service as usize)
                 .map_or(0..0, |s| s.actions.clone());
-            let wanted = key_of(g);
+            // the group's actions, ascending, and whether each is listed yet
+            let group_key = key_of(g);
+            let mut wanted: Vec<(u32, bool)> = Vec::new();
+            share.for_each_in(range, |id| {
+                if key(id) == Some(group_key) {
+                    wanted.push((id, false));
+                }
+            });
             let mut actions: Vec<ExcessAction> = Vec::new();
-            let mut listed: Vec<u32> = Vec::new();
-            // unconditional grants first, then conditional ones
+            // unconditional grants first, then conditional ones; each grant lists its
+            // actions of the group not listed yet, ascending, until the list is full
+            let full = MAX_ACTIONS_LISTED.min(wanted.len());
             for conditional in [false, true] {
                 for grant in holder.rights.grants.iter().filter(|gr| !skip(holder, gr)) {
-                    if actions.len() >= MAX_ACTIONS_LISTED {
+                    if actions.len() >= full {
                         break;
                     }
                     let set = if conditional {
@@ -333,22 +350,21 @@ pub(crate) fn evidence(
                     } else {
                         &grant.allowed
                     };
-                    set.for_each_in(range.clone(), |id| {
-                        if actions.len() < MAX_ACTIONS_LISTED
-                            && key(id) == Some(wanted)
-                            && share.contains(id)
-                            && !listed.contains(&id)
-                        {
-                            listed.push(id);
+                    for (id, listed) in wanted.iter_mut() {
+                        if actions.len() >= full {
+                            break;
+                        }
+                        if !*listed && set.contains(*id) {
+                            *listed = true;
                             let (resources, statement) = ctx.memo.cite(grant);
                             actions.push(ExcessAction {
-                                action: catalog.shared_name(id),
+                                action: catalog.shared_name(*id),
                                 resources,
                                 conditional: conditional || holder.conditional,
                                 statement,
                             });
                         }
-                    });
+                    }
                 }
             }
             actions.sort_by(|a, b| a.action.cmp(&b.action));
