@@ -90,6 +90,9 @@ pub struct Memo {
         >,
     >,
     tag_keys: std::sync::OnceLock<std::collections::BTreeSet<String>>,
+    /// Per principal, the memo tag of a question whose answer depends on who acts (made once;
+    /// principals alike share one).
+    actor_tags: std::sync::OnceLock<Vec<Arc<str>>>,
     /// Per grant (by address): its resources as written and its statement, shared by every
     /// action the evidence cites it for.
     cites: std::sync::Mutex<std::collections::HashMap<usize, Citation>>,
@@ -137,6 +140,12 @@ impl Memo {
     pub fn principal_tag_keys(&self, account: &Account) -> &std::collections::BTreeSet<String> {
         self.tag_keys
             .get_or_init(|| tag_keys_asked(account.policies.iter()))
+    }
+
+    /// Every principal's memo tag for the one question whose answer depends on who acts,
+    /// made by `make` the first time.
+    pub fn actor_tags(&self, make: impl FnOnce() -> Vec<Arc<str>>) -> &[Arc<str>] {
+        self.actor_tags.get_or_init(make)
     }
 
     /// The citation of `grant`, made once.

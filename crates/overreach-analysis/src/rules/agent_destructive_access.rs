@@ -119,16 +119,7 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     // own policies, a group it joins), or the principal it acts as (a role session, a user
     // it took over). A context depends on the principal's kind and on the tags that
     // conditions of the account ask about (`aws:PrincipalTag/KEY`) only.
-    let asked = ctx.memo.principal_tag_keys(ctx.account);
-    let features = |q: usize, keys: &std::collections::BTreeSet<String>| {
-        let who = &ctx.account.principals[q];
-        let relevant: Vec<&(String, String)> = who
-            .tags
-            .iter()
-            .filter(|(k, _)| keys.contains(&k.to_ascii_lowercase()))
-            .collect();
-        format!("{:?}:{relevant:?}", who.kind)
-    };
+    let tags = ctx.memo.actor_tags(|| actor_tags(ctx));
     let actor = |holder: &Holder| match holder.node.map(|n| &ctx.graph.graph[n]) {
         Some(crate::graph::Node::Principal(q)) => *q,
         _ => view.idx,
@@ -142,13 +133,9 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
             .or_insert_with(|| crate::access::agent_context(ctx.account, q, false));
         guarded(ctx, &g.statement, agent)
     };
-    // the memo's tag per acting principal, made once per check
-    let mut tags: std::collections::HashMap<usize, String> = std::collections::HashMap::new();
     let shares = attribute(ctx, view, "destructive", |holder| {
         let q = actor(holder);
-        let tag = tags
-            .entry(q)
-            .or_insert_with(|| format!("destructive:{}", features(q, asked)));
+        let tag = tags.get(q).map_or("destructive", |t| &**t);
         ctx.memo.get(holder, tag, || {
             let mut set = ActionSet::empty(ctx.catalog.len());
             for grant in holder
@@ -210,6 +197,31 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     f.excess = evidence.groups;
     f.excess_omitted = evidence.omitted;
     out.push(f);
+}
+
+/// Every principal's memo tag: `destructive:` and what an agent context made for it depends
+/// on (its kind, and its tags that some condition of the account asks about); principals
+/// alike share one tag.
+fn actor_tags(ctx: &Context<'_>) -> Vec<std::sync::Arc<str>> {
+    let asked = ctx.memo.principal_tag_keys(ctx.account);
+    let mut made: std::collections::HashMap<String, std::sync::Arc<str>> =
+        std::collections::HashMap::new();
+    ctx.account
+        .principals
+        .iter()
+        .map(|who| {
+            let relevant: Vec<&(String, String)> = who
+                .tags
+                .iter()
+                .filter(|(k, _)| asked.contains(&k.to_ascii_lowercase()))
+                .collect();
+            let tag = format!("destructive:{:?}:{relevant:?}", who.kind);
+            std::sync::Arc::clone(
+                made.entry(tag)
+                    .or_insert_with_key(|t| std::sync::Arc::from(t.as_str())),
+            )
+        })
+        .collect()
 }
 
 /// Every destructive catalogue action (computed once).

@@ -330,16 +330,16 @@ pub(crate) fn evidence(
                 .map_or(0..0, |s| s.actions.clone());
             // the group's actions, ascending, and whether each is listed yet
             let group_key = key_of(g);
-            let mut wanted: Vec<(u32, bool)> = Vec::new();
+            let mut wanted: Vec<(u32, bool)> = Vec::with_capacity(g.count);
             share.for_each_in(range, |id| {
                 if key(id) == Some(group_key) {
                     wanted.push((id, false));
                 }
             });
-            let mut actions: Vec<ExcessAction> = Vec::new();
+            let full = MAX_ACTIONS_LISTED.min(wanted.len());
+            let mut actions: Vec<ExcessAction> = Vec::with_capacity(full);
             // unconditional grants first, then conditional ones; each grant lists its
             // actions of the group not listed yet, ascending, until the list is full
-            let full = MAX_ACTIONS_LISTED.min(wanted.len());
             for conditional in [false, true] {
                 for grant in holder.rights.grants.iter().filter(|gr| !skip(holder, gr)) {
                     if actions.len() >= full {
