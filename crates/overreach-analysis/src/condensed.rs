@@ -31,6 +31,9 @@ const SMALL_COMPONENT: usize = 256;
 /// Edges the search for the nearest equivalent holder may look at.
 const EQUIVALENT_BUDGET: usize = 4_096;
 
+/// The next condensation's [`Condensed::id`].
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// A component's index.
 pub type CompIdx = usize;
 
@@ -135,6 +138,8 @@ pub struct Condensed {
     /// principal's limits), with the distance of every component to them (`u32::MAX`: not
     /// reached).
     personal: Vec<(Entry, Vec<u32>)>,
+    /// Tells this condensation's searches kept per thread from another's (never 0).
+    id: u64,
     /// Breadth-first trees towards a target inside a large component, by target.
     trees: Mutex<HashMap<NodeIndex, Arc<IndexMap<EdgeIndex>>>>,
     answers: Mutex<Answers>,
@@ -279,6 +284,7 @@ impl Condensed {
             hub,
             rewrites,
             personal,
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             trees: Mutex::new(HashMap::new()),
             answers: Mutex::new(HashMap::new()),
             holders: Mutex::new(HashMap::new()),
@@ -628,17 +634,10 @@ impl Condensed {
         if ok(cur) {
             return Some((Entry::Principal(cur), edges));
         }
-        let found = with_scratch(|scratch| {
-            let t = search(
-                scratch,
-                graph,
-                (&self.comp_of, comp),
-                cur,
-                Way::Forward,
-                EQUIVALENT_BUDGET,
-                |t| t == target || ok(t),
-            )?;
-            Some((t, trace_back(graph, scratch, t)))
+        let found = with_expansions(|kept| {
+            let search = kept.nearest(self.id, cur, comp);
+            let t = search.first(graph, &self.comp_of, |t| t == target || ok(t))?;
+            Some((t, search.trace_back(graph, t)))
         });
         match found {
             Some((t, path)) => {
@@ -741,17 +740,9 @@ impl Condensed {
         if let Some(hit) = self.trees.lock().ok().and_then(|m| m.get(&y).cloned()) {
             return Some(hit);
         }
-        let mut scratch = Scratch::default();
-        search(
-            &mut scratch,
-            graph,
-            (&self.comp_of, c),
-            y,
-            Way::Backward,
-            usize::MAX,
-            |_| false,
-        );
-        let tree = Arc::new(scratch.into_edges());
+        let mut search = Expansion::new(y, c, Way::Backward, usize::MAX);
+        search.first(graph, &self.comp_of, |_| false);
+        let tree = Arc::new(search.into_edges());
         if let Ok(mut m) = self.trees.lock() {
             m.insert(y, Arc::clone(&tree));
         }
@@ -778,7 +769,7 @@ enum Way {
 }
 
 /// A search's cost of a path: hops, then edges resting on an assumption, then conditional
-/// edges (see [`search`]).
+/// edges (see [`Expansion`]).
 type Cost = (usize, usize, usize);
 
 /// What a search knows of a node: its best cost so far, the edge that gives it (none for the
@@ -790,134 +781,241 @@ struct Visit {
     done: bool,
 }
 
-/// A search's working memory, kept per thread and cleared between searches: the nearest-holder
-/// search runs once per share of every finding, and fresh maps for each were a large part of
-/// its cost.
-#[derive(Default)]
-struct Scratch {
+/// A search for shortest paths inside component `comp` from `start`, settled node by node only
+/// as far as the questions asked of it need, so that several questions from the same node
+/// share one expansion.
+///
+/// A path is shorter when it has fewer hops (an edge into a hub is not a hop: the edge out of
+/// it is, so a hop through a hub weighs what a direct edge weighs), then fewer edges that rest
+/// on an assumption (an existing resource), then fewer conditional edges; among equal paths
+/// the one found first wins. Nodes settle nearest first; the expansion ends when more than
+/// `budget` edges were looked at. For every node reached it keeps the edge it was reached by
+/// (`Forward`) or leaves by (`Backward`).
+struct Expansion {
+    start: NodeIndex,
+    comp: CompIdx,
+    way: Way,
+    budget: usize,
     visits: IndexMap<Visit>,
+    /// (cost, order of discovery, node): ties go to the path found first.
     heap: std::collections::BinaryHeap<std::cmp::Reverse<(Cost, usize, NodeIndex)>>,
+    /// The nodes settled so far, in order (the start first).
+    settled: Vec<NodeIndex>,
+    tick: usize,
+    looked: usize,
+    /// The budget is spent, or nothing is left to settle.
+    over: bool,
 }
 
-impl Scratch {
+impl Expansion {
+    fn new(start: NodeIndex, comp: CompIdx, way: Way, budget: usize) -> Expansion {
+        let mut e = Expansion {
+            start,
+            comp,
+            way,
+            budget,
+            visits: IndexMap::default(),
+            heap: std::collections::BinaryHeap::new(),
+            settled: Vec::new(),
+            tick: 0,
+            looked: 0,
+            over: false,
+        };
+        e.restart(start, comp, way, budget);
+        e
+    }
+
+    /// Starts over from `start` (keeping the memory of the last search).
+    fn restart(&mut self, start: NodeIndex, comp: CompIdx, way: Way, budget: usize) {
+        (self.start, self.comp, self.way, self.budget) = (start, comp, way, budget);
+        self.visits.clear();
+        self.heap.clear();
+        self.settled.clear();
+        (self.tick, self.looked, self.over) = (0, 0, false);
+        self.visits.insert(
+            start,
+            Visit {
+                cost: (0, 0, 0),
+                via: None,
+                done: false,
+            },
+        );
+        self.heap.push(std::cmp::Reverse(((0, 0, 0), 0, start)));
+    }
+
+    /// The `i`th node to settle (the start is the 0th), settling as many more as it takes;
+    /// `None` past the last one the budget allows.
+    fn settled(
+        &mut self,
+        graph: &PermissionGraph,
+        comp_of: &[CompIdx],
+        i: usize,
+    ) -> Option<NodeIndex> {
+        let g = &graph.graph;
+        let direction = match self.way {
+            Way::Forward => Direction::Outgoing,
+            Way::Backward => Direction::Incoming,
+        };
+        while self.settled.len() <= i {
+            if self.over {
+                return None;
+            }
+            let Some(std::cmp::Reverse((cost, _, node))) = self.heap.pop() else {
+                self.over = true;
+                return None;
+            };
+            match self.visits.get_mut(&node) {
+                Some(v) if !v.done => v.done = true,
+                _ => continue,
+            }
+            self.settled.push(node);
+            for e in g.edges_directed(node, direction) {
+                let (next, into) = match self.way {
+                    Way::Forward => (e.target(), e.target()),
+                    Way::Backward => (e.source(), node),
+                };
+                if !traversable(e.weight()) || comp_of[next.index()] != self.comp {
+                    continue;
+                }
+                self.looked += 1;
+                let w = e.weight();
+                let step: Cost = (
+                    usize::from(!is_hub(&g[into])),
+                    usize::from(inconclusive(w)),
+                    usize::from(conditional(w)),
+                );
+                let to = (cost.0 + step.0, cost.1 + step.1, cost.2 + step.2);
+                match self.visits.entry(next) {
+                    std::collections::hash_map::Entry::Occupied(mut o) => {
+                        let v = o.get_mut();
+                        if v.done || to >= v.cost {
+                            continue;
+                        }
+                        v.cost = to;
+                        v.via = Some(e.id());
+                    }
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(Visit {
+                            cost: to,
+                            via: Some(e.id()),
+                            done: false,
+                        });
+                    }
+                }
+                self.tick += 1;
+                self.heap.push(std::cmp::Reverse((to, self.tick, next)));
+            }
+            if self.looked > self.budget {
+                self.over = true;
+            }
+        }
+        self.settled.get(i).copied()
+    }
+
+    /// The nearest node but the start that `stop` accepts, within the budget.
+    fn first(
+        &mut self,
+        graph: &PermissionGraph,
+        comp_of: &[CompIdx],
+        mut stop: impl FnMut(NodeIndex) -> bool,
+    ) -> Option<NodeIndex> {
+        let start = self.start;
+        (1..)
+            .map_while(|i| self.settled(graph, comp_of, i))
+            .find(|&n| n != start && stop(n))
+    }
+
     /// The edge a node was reached by (`Forward`) or leaves by (`Backward`).
     fn via(&self, node: NodeIndex) -> Option<EdgeIndex> {
         self.visits.get(&node).and_then(|v| v.via)
     }
 
-    /// Every node reached, with its edge (see [`Scratch::via`]).
+    /// Every node reached, with its edge (see [`Expansion::via`]).
     fn into_edges(self) -> IndexMap<EdgeIndex> {
         self.visits
             .into_iter()
             .filter_map(|(n, v)| Some((n, v.via?)))
             .collect()
     }
+
+    /// The edges that reached `node` in a forward search, from the start.
+    fn trace_back(&self, graph: &PermissionGraph, node: NodeIndex) -> Option<Vec<EdgeIndex>> {
+        let mut out = Vec::new();
+        let mut at = node;
+        while let Some(e) = self.via(at) {
+            out.push(e);
+            at = graph.graph.edge_endpoints(e)?.0;
+            if out.len() > self.visits.len() {
+                return None;
+            }
+        }
+        out.reverse();
+        Some(out)
+    }
+}
+
+/// How many nearest-holder expansions a thread keeps: the rules ask of a principal's start
+/// (and of the nodes where its routes enter components) once per share and per rule, and a
+/// principal's rules run one after another on one thread.
+const EXPANSIONS_KEPT: usize = 64;
+
+/// A thread's nearest-holder expansions, by start node, for one condensation (`owner`); and
+/// one spare expansion for other searches.
+struct Expansions {
+    owner: u64,
+    by_start: HashMap<NodeIndex, Expansion>,
+    spare: Option<Expansion>,
 }
 
 thread_local! {
-    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+    static EXPANSIONS: std::cell::RefCell<Expansions> = std::cell::RefCell::new(Expansions {
+        owner: 0,
+        by_start: HashMap::new(),
+        spare: None,
+    });
 }
 
-/// Runs `f` with this thread's search scratch (a fresh one if it is in use).
-fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut scratch) => f(&mut scratch),
-        Err(_) => f(&mut Scratch::default()),
+/// Runs `f` with this thread's expansions (fresh ones if they are in use).
+fn with_expansions<T>(f: impl FnOnce(&mut Expansions) -> T) -> T {
+    EXPANSIONS.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut kept) => f(&mut kept),
+        Err(_) => f(&mut Expansions {
+            owner: 0,
+            by_start: HashMap::new(),
+            spare: None,
+        }),
     })
 }
 
-/// A search for shortest paths inside component `c` from `start`. A path is shorter when it
-/// has fewer hops (an edge into a hub is not a hop: the edge out of it is, so a hop through a
-/// hub weighs what a direct edge weighs), then fewer edges that rest on an assumption (an
-/// existing resource), then fewer conditional edges; among equal paths the one found first
-/// wins. Stops at the first node `stop` accepts (nearest first), or when more than `budget`
-/// edges were looked at. Leaves in `scratch`, for every node reached, the edge it was reached
-/// by (`Forward`) or leaves by (`Backward`); returns the node it stopped at.
-fn search(
-    scratch: &mut Scratch,
-    graph: &PermissionGraph,
-    (comp_of, c): (&[CompIdx], CompIdx),
-    start: NodeIndex,
-    way: Way,
-    budget: usize,
-    mut stop: impl FnMut(NodeIndex) -> bool,
-) -> Option<NodeIndex> {
-    use std::cmp::Reverse;
-    let g = &graph.graph;
-    let direction = match way {
-        Way::Forward => Direction::Outgoing,
-        Way::Backward => Direction::Incoming,
-    };
-    let visits = &mut scratch.visits;
-    let heap = &mut scratch.heap;
-    visits.clear();
-    heap.clear();
-    visits.insert(
-        start,
-        Visit {
-            cost: (0, 0, 0),
-            via: None,
-            done: false,
-        },
-    );
-    // (cost, order of discovery): ties go to the path found first
-    heap.push(Reverse(((0, 0, 0), 0usize, start)));
-    let mut tick = 0usize;
-    let mut looked = 0usize;
-    while let Some(Reverse((cost, _, node))) = heap.pop() {
-        match visits.get_mut(&node) {
-            Some(v) if v.done => continue,
-            Some(v) => v.done = true,
-            None => continue,
+impl Expansions {
+    /// The nearest-holder expansion from `start` in component `comp` of the condensation
+    /// `owner`, kept.
+    fn nearest(&mut self, owner: u64, start: NodeIndex, comp: CompIdx) -> &mut Expansion {
+        if self.owner != owner {
+            self.owner = owner;
+            self.by_start.clear();
         }
-        if node != start && stop(node) {
-            return Some(node);
+        if !self.by_start.contains_key(&start) && self.by_start.len() >= EXPANSIONS_KEPT {
+            self.by_start.clear();
         }
-        for e in g.edges_directed(node, direction) {
-            let (next, into) = match way {
-                Way::Forward => (e.target(), e.target()),
-                Way::Backward => (e.source(), node),
-            };
-            if !traversable(e.weight()) || comp_of[next.index()] != c {
-                continue;
+        self.by_start
+            .entry(start)
+            .or_insert_with(|| Expansion::new(start, comp, Way::Forward, EQUIVALENT_BUDGET))
+    }
+
+    /// A fresh expansion (reusing the spare one's memory).
+    fn fresh(&mut self, start: NodeIndex, comp: CompIdx, way: Way, budget: usize) -> Expansion {
+        match self.spare.take() {
+            Some(mut e) => {
+                e.restart(start, comp, way, budget);
+                e
             }
-            looked += 1;
-            let w = e.weight();
-            let step: Cost = (
-                usize::from(!is_hub(&g[into])),
-                usize::from(inconclusive(w)),
-                usize::from(conditional(w)),
-            );
-            let to = (cost.0 + step.0, cost.1 + step.1, cost.2 + step.2);
-            let better = |v: &Visit| !v.done && to < v.cost;
-            match visits.entry(next) {
-                std::collections::hash_map::Entry::Occupied(mut o) => {
-                    if !better(o.get()) {
-                        continue;
-                    }
-                    let v = o.get_mut();
-                    v.cost = to;
-                    v.via = Some(e.id());
-                }
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(Visit {
-                        cost: to,
-                        via: Some(e.id()),
-                        done: false,
-                    });
-                }
-            }
-            tick += 1;
-            heap.push(Reverse((to, tick, next)));
-        }
-        if looked > budget {
-            break;
+            None => Expansion::new(start, comp, way, budget),
         }
     }
-    None
 }
 
-/// A shortest path from `x` to `y` inside component `c` (see [`search`]).
+/// A shortest path from `x` to `y` inside component `c` (see [`Expansion`]).
 fn bfs_within(
     graph: &PermissionGraph,
     comp_of: &[CompIdx],
@@ -926,31 +1024,14 @@ fn bfs_within(
     y: NodeIndex,
     budget: usize,
 ) -> Option<Vec<EdgeIndex>> {
-    with_scratch(|scratch| {
-        search(scratch, graph, (comp_of, c), x, Way::Forward, budget, |n| {
-            n == y
-        })?;
-        trace_back(graph, scratch, y)
+    with_expansions(|kept| {
+        let mut e = kept.fresh(x, c, Way::Forward, budget);
+        let path = e
+            .first(graph, comp_of, |n| n == y)
+            .and_then(|_| e.trace_back(graph, y));
+        kept.spare = Some(e);
+        path
     })
-}
-
-/// The edges that reached `node` in a forward search, from the search's start.
-fn trace_back(
-    graph: &PermissionGraph,
-    scratch: &Scratch,
-    node: NodeIndex,
-) -> Option<Vec<EdgeIndex>> {
-    let mut out = Vec::new();
-    let mut at = node;
-    while let Some(e) = scratch.via(at) {
-        out.push(e);
-        at = graph.graph.edge_endpoints(e)?.0;
-        if out.len() > scratch.visits.len() {
-            return None;
-        }
-    }
-    out.reverse();
-    Some(out)
 }
 
 /// Adds the successors' shares, each its step further away (one component, none through a
@@ -1114,4 +1195,99 @@ fn personal_distances(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::Grounds;
+
+    /// A ring of principals with chords, and a hub in the middle: one component.
+    fn ring(n: usize) -> PermissionGraph {
+        let mut g = PermissionGraph::default();
+        let nodes: Vec<NodeIndex> = (0..n).map(|p| g.node(Node::Principal(p))).collect();
+        let hub = g.node(Node::PathTargets("test#1".to_string()));
+        let plain = Arc::new(Grounds::default());
+        let edge = || Edge::CanAssume {
+            action: "sts:AssumeRole",
+            grounds: Arc::clone(&plain),
+        };
+        for i in 0..n {
+            g.graph.add_edge(nodes[i], nodes[(i + 1) % n], edge());
+            if i % 3 == 0 {
+                g.graph.add_edge(nodes[i], nodes[(i * 7 + 5) % n], edge());
+            }
+            if i % 5 == 0 {
+                g.graph.add_edge(nodes[i], hub, edge());
+                g.graph.add_edge(hub, nodes[(i * 11 + 2) % n], edge());
+            }
+        }
+        g
+    }
+
+    /// A kept expansion answers every question as a fresh search would, in any order, with
+    /// the same node and path, and within a small budget as well.
+    #[test]
+    fn a_kept_expansion_answers_as_fresh_searches_do() {
+        let g = ring(60);
+        let condensed = Condensed::build(&g);
+        let start = NodeIndex::new(4);
+        let c = condensed.comp(start);
+        assert_eq!(condensed.members[c].len(), 61, "one component");
+        for budget in [usize::MAX, 25] {
+            let mut kept = Expansion::new(start, c, Way::Forward, budget);
+            // far targets first, then near ones (the kept one has then settled past them)
+            for wanted in [[37usize, 59, 2], [5, 6, 7], [13, 41, 0], [1000, 1001, 1002]] {
+                let stop = |n: NodeIndex| wanted.contains(&n.index());
+                let mut fresh = Expansion::new(start, c, Way::Forward, budget);
+                let expected = fresh.first(&g, &condensed.comp_of, stop);
+                let got = kept.first(&g, &condensed.comp_of, stop);
+                assert_eq!(got, expected, "{wanted:?} within {budget}");
+                if let Some(t) = got {
+                    assert_eq!(kept.trace_back(&g, t), fresh.trace_back(&g, t));
+                }
+            }
+        }
+    }
+
+    /// The path found is a shortest one (a hop through the hub weighs one hop).
+    #[test]
+    fn the_nearest_node_is_found_by_a_shortest_path() {
+        let g = ring(30);
+        let condensed = Condensed::build(&g);
+        let start = NodeIndex::new(0);
+        let c = condensed.comp(start);
+        let mut search = Expansion::new(start, c, Way::Forward, usize::MAX);
+        let to = NodeIndex::new(12);
+        assert_eq!(search.first(&g, &condensed.comp_of, |n| n == to), Some(to));
+        let path = search.trace_back(&g, to).unwrap_or_default();
+        let hops = path
+            .iter()
+            .filter(|&&e| {
+                g.graph
+                    .edge_endpoints(e)
+                    .is_some_and(|(_, t)| !is_hub(&g.graph[t]))
+            })
+            .count();
+        // the true distance: a breadth-first search over hops (entering the hub is free)
+        let mut dist = vec![usize::MAX; g.graph.node_count()];
+        let mut queue = VecDeque::from([(start, 0usize)]);
+        dist[start.index()] = 0;
+        while let Some((n, d)) = queue.pop_front() {
+            for e in g.graph.edges(n) {
+                let t = e.target();
+                let step = usize::from(!is_hub(&g.graph[t]));
+                if d + step < dist[t.index()] {
+                    dist[t.index()] = d + step;
+                    if step == 0 {
+                        queue.push_front((t, d));
+                    } else {
+                        queue.push_back((t, d + 1));
+                    }
+                }
+            }
+        }
+        assert_eq!(hops, dist[to.index()]);
+        assert!(hops < 12, "a chord or the hub shortens the ring: {hops}");
+    }
 }

@@ -163,7 +163,7 @@ impl Edge {
 }
 
 /// The graph with lookups.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PermissionGraph {
     /// The graph.
     pub graph: DiGraph<Node, Edge>,
