@@ -10,7 +10,7 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use rayon::prelude::*;
 
 use crate::account::{Account, PrincipalIdx};
-use crate::condensed::Condensed;
+use crate::condensed::{Condensed, FastMap};
 use crate::config::{Baselines, Config};
 use crate::declared::{Declared, declare_all};
 use crate::finding::{Finding, Hop, HopKind, SuppressionNote};
@@ -83,19 +83,14 @@ pub struct Context<'a> {
 #[derive(Debug, Default)]
 pub struct Memo {
     /// tag -> shared rights (by address) -> set; looked up without allocating a key.
-    sets: std::sync::Mutex<
-        std::collections::HashMap<
-            String,
-            std::collections::HashMap<usize, Arc<overreach_policy::ActionSet>>,
-        >,
-    >,
+    sets: std::sync::RwLock<FastMap<String, FastMap<usize, Arc<overreach_policy::ActionSet>>>>,
     tag_keys: std::sync::OnceLock<std::collections::BTreeSet<String>>,
     /// Per principal, the memo tag of a question whose answer depends on who acts (made once;
     /// principals alike share one).
     actor_tags: std::sync::OnceLock<Vec<Arc<str>>>,
     /// Per grant (by address): its resources as written and its statement, shared by every
     /// action the evidence cites it for.
-    cites: std::sync::Mutex<std::collections::HashMap<usize, Citation>>,
+    cites: std::sync::RwLock<FastMap<usize, Citation>>,
 }
 
 /// How evidence cites a grant: its resources as written and its statement.
@@ -153,14 +148,14 @@ impl Memo {
         // INVARIANT: the key's address stays valid while the analysis runs: `Rights` keeps every
         // shared summary (and its grants) alive
         let key = std::ptr::from_ref(grant) as usize;
-        if let Some(hit) = self.cites.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        if let Some(hit) = self.cites.read().ok().and_then(|m| m.get(&key).cloned()) {
             return hit;
         }
         let made: Citation = (
             Arc::from(grant.resources.describe()),
             Arc::new(grant.statement.clone()),
         );
-        if let Ok(mut m) = self.cites.lock() {
+        if let Ok(mut m) = self.cites.write() {
             m.insert(key, made.clone());
         }
         made
@@ -178,23 +173,22 @@ impl Memo {
         let key = holder.rights_key();
         if let Some(hit) = self
             .sets
-            .lock()
+            .read()
             .ok()
             .and_then(|m| m.get(tag).and_then(|by| by.get(&key)).cloned())
         {
             return hit;
         }
         let set = Arc::new(f());
-        if let Ok(mut m) = self.sets.lock() {
+        if let Ok(mut m) = self.sets.write() {
             match m.get_mut(tag) {
                 Some(by) => {
                     by.insert(key, Arc::clone(&set));
                 }
                 None => {
-                    m.insert(
-                        tag.to_string(),
-                        std::collections::HashMap::from([(key, Arc::clone(&set))]),
-                    );
+                    let mut by = FastMap::default();
+                    by.insert(key, Arc::clone(&set));
+                    m.insert(tag.to_string(), by);
                 }
             }
         }

@@ -46,9 +46,13 @@ type Answers = HashMap<String, HashMap<CompIdx, Arc<Vec<Share>>>>;
 /// inserts were about two fifths of the nearest-holder search's samples at xlarge).
 type IndexMap<V> = HashMap<NodeIndex, V, std::hash::BuildHasherDefault<IndexHasher>>;
 
+/// A map with [`IndexHasher`]: for keys that are addresses, small integers, or short texts
+/// the analysis makes itself.
+pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IndexHasher>>;
+
 /// The hasher of [`IndexMap`] (the multiply-rotate step of rustc's `FxHasher`).
 #[derive(Debug, Default, Clone, Copy)]
-struct IndexHasher(u64);
+pub(crate) struct IndexHasher(u64);
 
 impl IndexHasher {
     fn add(&mut self, word: u64) {

@@ -6,7 +6,7 @@
 //! [`EffectiveSummary`].
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use overreach_policy::summary::{
     EffectiveSummary, Layers, PolicySummary, ResourceScope, StatementSummary, summarize_policy,
@@ -15,6 +15,7 @@ use overreach_policy::summary::{
 use overreach_policy::{ActionSet, Catalog, Effect, Expander, StatementRef};
 
 use crate::account::{Account, GroupIdx, PolicyIdx, PrincipalIdx};
+use crate::condensed::FastMap;
 
 /// The rights of every principal of an account.
 #[derive(Debug)]
@@ -23,9 +24,9 @@ pub struct Rights {
     principals: Vec<Arc<EffectiveSummary>>,
     universe: usize,
     /// (group, boundary, service-linked) -> the group's policies under those limits.
-    groups: Mutex<HashMap<GroupKey, Arc<EffectiveSummary>>>,
+    groups: RwLock<FastMap<GroupKey, Arc<EffectiveSummary>>>,
     /// (boundary, service-linked) -> everything, under those limits.
-    admins: Mutex<HashMap<LimitsKey, Arc<EffectiveSummary>>>,
+    admins: RwLock<FastMap<LimitsKey, Arc<EffectiveSummary>>>,
 }
 
 /// A principal's limits: its permissions boundary, and whether SCPs apply (not to
@@ -89,8 +90,8 @@ impl Rights {
             policies,
             principals,
             universe,
-            groups: Mutex::new(HashMap::new()),
-            admins: Mutex::new(HashMap::new()),
+            groups: RwLock::new(FastMap::default()),
+            admins: RwLock::new(FastMap::default()),
         }
     }
 
@@ -185,7 +186,7 @@ impl Rights {
     ) -> Arc<EffectiveSummary> {
         let p = &account.principals[principal];
         let key = (g, (p.boundary, account.is_service_linked(principal)));
-        if let Some(hit) = self.groups.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        if let Some(hit) = self.groups.read().ok().and_then(|c| c.get(&key).cloned()) {
             return hit;
         }
         let summary = Arc::new(combine(
@@ -195,7 +196,7 @@ impl Rights {
             p.boundary,
             self.universe,
         ));
-        if let Ok(mut c) = self.groups.lock() {
+        if let Ok(mut c) = self.groups.write() {
             c.insert(key, Arc::clone(&summary));
         }
         summary
@@ -210,11 +211,11 @@ impl Rights {
     ) -> Arc<EffectiveSummary> {
         let p = &account.principals[principal];
         let key = (p.boundary, account.is_service_linked(principal));
-        if let Some(hit) = self.admins.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        if let Some(hit) = self.admins.read().ok().and_then(|c| c.get(&key).cloned()) {
             return hit;
         }
         let summary = Arc::new(self.admin_summary(account, principal, false));
-        if let Ok(mut c) = self.admins.lock() {
+        if let Ok(mut c) = self.admins.write() {
             c.insert(key, Arc::clone(&summary));
         }
         summary
