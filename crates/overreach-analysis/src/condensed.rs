@@ -46,8 +46,10 @@ type Answers = HashMap<String, HashMap<CompIdx, Arc<Vec<Share>>>>;
 /// inserts were about two fifths of the nearest-holder search's samples at xlarge).
 type IndexMap<V> = HashMap<NodeIndex, V, std::hash::BuildHasherDefault<IndexHasher>>;
 
-/// A map with [`IndexHasher`]: for keys that are addresses, small integers, or short texts
-/// the analysis makes itself.
+/// A map with [`IndexHasher`]: for keys that are addresses, small integers, or the memo's
+/// question tags (a declared role's name, a principal kind with tags). Tags can come from the
+/// input, but there are few of them (one per declared role and per kind of acting principal),
+/// so even keys made to collide cost a scan of that few.
 pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IndexHasher>>;
 
 /// The hasher of [`IndexMap`] (the multiply-rotate step of rustc's `FxHasher`).
