@@ -48,44 +48,61 @@ struct LayerKey {
 impl Rights {
     /// Expands every policy and combines each principal's layers.
     pub fn compute(account: &Account, catalog: &Catalog) -> Rights {
-        let mut expander = Expander::new(catalog);
+        use rayon::prelude::*;
+        // policies, then distinct layer combinations, on every core (an expander per thread:
+        // expansions are pure, only their caching is per thread)
         let policies: Vec<Option<PolicySummary>> = account
             .policies
-            .iter()
-            .map(|p| {
-                p.policy
-                    .as_ref()
-                    .map(|np| summarize_policy(np, &mut expander))
-            })
+            .par_iter()
+            .map_init(
+                || Expander::new(catalog),
+                |expander, p| {
+                    p.policy
+                        .as_ref()
+                        .map(|np| summarize_policy(np, expander))
+                },
+            )
             .collect();
         let universe = catalog.len();
-        let mut cache: HashMap<LayerKey, Arc<EffectiveSummary>> = HashMap::new();
-        let mut principals = Vec::with_capacity(account.principals.len());
-        for (pi, p) in account.principals.iter().enumerate() {
-            let mut identity: Vec<PolicyIdx> = p.identity.iter().map(|(i, _)| *i).collect();
-            identity.sort_unstable();
-            identity.dedup();
-            let key = LayerKey {
-                identity,
-                boundary: p.boundary,
-                no_scps: account.is_service_linked(pi),
-            };
-            let summary = match cache.get(&key) {
-                Some(s) => Arc::clone(s),
-                None => {
-                    let s = Arc::new(combine(
-                        &policies,
-                        account.scps_for(pi),
-                        &key.identity,
-                        key.boundary,
-                        universe,
-                    ));
-                    cache.insert(key, Arc::clone(&s));
-                    s
-                }
-            };
-            principals.push(summary);
-        }
+        // each principal's layers; the first principal with them stands for the SCPs too
+        let mut keys: HashMap<LayerKey, usize> = HashMap::new();
+        let mut firsts: Vec<PrincipalIdx> = Vec::new();
+        let of_principal: Vec<usize> = (0..account.principals.len())
+            .map(|pi| {
+                let p = &account.principals[pi];
+                let mut identity: Vec<PolicyIdx> = p.identity.iter().map(|(i, _)| *i).collect();
+                identity.sort_unstable();
+                identity.dedup();
+                let key = LayerKey {
+                    identity,
+                    boundary: p.boundary,
+                    no_scps: account.is_service_linked(pi),
+                };
+                let next = firsts.len();
+                *keys.entry(key).or_insert_with(|| {
+                    firsts.push(pi);
+                    next
+                })
+            })
+            .collect();
+        let mut by_class: Vec<(usize, &LayerKey)> = keys.iter().map(|(k, &c)| (c, k)).collect();
+        by_class.sort_unstable_by_key(|&(c, _)| c);
+        let summaries: Vec<Arc<EffectiveSummary>> = by_class
+            .par_iter()
+            .map(|&(c, key)| {
+                Arc::new(combine(
+                    &policies,
+                    account.scps_for(firsts[c]),
+                    &key.identity,
+                    key.boundary,
+                    universe,
+                ))
+            })
+            .collect();
+        let principals = of_principal
+            .iter()
+            .map(|&c| Arc::clone(&summaries[c]))
+            .collect();
         Rights {
             policies,
             principals,
