@@ -132,16 +132,17 @@ pub struct ExcessAction {
 /// Excess actions of one service and access level, reached one way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExcessGroup {
-    /// The service prefix.
-    pub service: String,
+    /// The service prefix (shared: one allocation per service).
+    pub service: Arc<str>,
     /// The access level.
-    pub access_level: String,
+    pub access_level: &'static str,
     /// How many actions (all of them, even when `actions` is cut short).
     pub count: usize,
     /// The actions (at most [`MAX_ACTIONS_LISTED`]).
     pub actions: Vec<ExcessAction>,
-    /// The principal whose policies grant them (the finding's principal, or one it reaches).
-    pub holder: String,
+    /// The principal whose policies grant them (the finding's principal, or one it reaches),
+    /// shared by the groups of one holder.
+    pub holder: Arc<str>,
     /// The hops from the finding's principal to the holder (empty: its own policies), shared
     /// by the groups of one holder.
     pub via: Arc<[Hop]>,

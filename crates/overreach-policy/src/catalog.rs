@@ -135,6 +135,8 @@ pub struct Catalog {
     by_prefix: HashMap<String, u32>,
     /// Set when the embedded data could not be read (then the catalogue is empty).
     load_error: Option<String>,
+    /// Every service's prefix, shared (built on first use).
+    prefixes: OnceLock<Vec<Arc<str>>>,
     /// `service:Action` of every action, shared (built on first use).
     names: OnceLock<Vec<Arc<str>>>,
     /// Each action's service and access level, packed (`service << 3 | level`): what a tally
@@ -174,6 +176,7 @@ impl Catalog {
                 by_prefix: HashMap::new(),
                 load_error: Some(e),
                 names: OnceLock::new(),
+                prefixes: OnceLock::new(),
                 kinds: OnceLock::new(),
             })
         })
@@ -223,6 +226,7 @@ impl Catalog {
             by_prefix,
             load_error: None,
             names: OnceLock::new(),
+            prefixes: OnceLock::new(),
             kinds: OnceLock::new(),
         })
     }
@@ -291,6 +295,21 @@ impl Catalog {
         match self.action(id) {
             Some(a) => format!("{}:{}", self.services[a.service as usize].prefix, a.name),
             None => format!("<action #{id}>"),
+        }
+    }
+
+    /// A service's prefix (by index into [`Catalog::services`]), shared: every caller gets the
+    /// same allocation.
+    pub fn shared_prefix(&self, service: u32) -> Arc<str> {
+        let prefixes = self.prefixes.get_or_init(|| {
+            self.services
+                .iter()
+                .map(|s| Arc::from(s.prefix.as_str()))
+                .collect()
+        });
+        match prefixes.get(service as usize) {
+            Some(prefix) => Arc::clone(prefix),
+            None => Arc::from(""),
         }
     }
 

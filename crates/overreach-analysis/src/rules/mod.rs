@@ -319,6 +319,10 @@ pub(crate) fn evidence(
         .iter()
         .map(|(h, _)| Arc::from(view.via(ctx, h)))
         .collect();
+    let labels: Vec<Arc<str>> = shares
+        .iter()
+        .map(|(h, _)| Arc::from(h.label.as_str()))
+        .collect();
     let groups = counts
         .iter()
         .take(MAX_GROUPS_LISTED)
@@ -369,11 +373,11 @@ pub(crate) fn evidence(
             }
             actions.sort_by(|a, b| a.action.cmp(&b.action));
             ExcessGroup {
-                service: prefix(g).to_string(),
-                access_level: level_name(g).to_string(),
+                service: catalog.shared_prefix(g.service),
+                access_level: level_name(g),
                 count: g.count,
                 actions,
-                holder: holder.label.clone(),
+                holder: Arc::clone(&labels[g.holder]),
                 via: Arc::clone(&vias[g.holder]),
             }
         })
@@ -467,10 +471,10 @@ pub(crate) fn describe_excess(catalog: &Catalog, actions: &ActionSet) -> String 
     let mut writes = 0;
     let mut total = 0;
     actions.for_each(|id| {
-        if let Some(a) = catalog.action(id) {
-            per_service[a.service as usize] += 1;
+        if let Some((service, level)) = catalog.service_and_level(id) {
+            per_service[service as usize] += 1;
             total += 1;
-            if !matches!(a.level, AccessLevel::List | AccessLevel::Read) {
+            if !matches!(level, AccessLevel::List | AccessLevel::Read) {
                 writes += 1;
             }
         }

@@ -466,7 +466,7 @@ fn worse(old: &Finding, new: &Finding, gained: &BTreeSet<&str>) -> Option<String
     let groups = |f: &Finding| -> BTreeMap<(String, String), usize> {
         f.excess
             .iter()
-            .map(|g| ((g.service.clone(), g.access_level.clone()), g.count))
+            .map(|g| ((g.service.to_string(), g.access_level.to_string()), g.count))
             .collect()
     };
     let before = groups(old);
@@ -523,7 +523,7 @@ fn locate(base: &Analysed, head: &Analysed, f: &Finding) -> Option<Location> {
         for h in g.via.iter() {
             evidence.extend(h.statements.iter().map(|s| (s, f.principal.as_str())));
         }
-        evidence.extend(g.actions.iter().map(|a| (&*a.statement, g.holder.as_str())));
+        evidence.extend(g.actions.iter().map(|a| (&*a.statement, &*g.holder)));
     }
     let located = |(s, holder): &(&StatementRef, &str)| {
         statement_location_strict(&head.set, s, holder, &f.principal)

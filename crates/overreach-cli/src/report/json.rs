@@ -221,7 +221,7 @@ pub fn finding(f: &Finding) -> FindingEntry<'_> {
             .iter()
             .map(|g| ExcessEntry {
                 service: &g.service,
-                access_level: &g.access_level,
+                access_level: g.access_level,
                 count: g.count,
                 truncated: g.count > g.actions.len(),
                 holder: &g.holder,

@@ -268,7 +268,7 @@ fn details(out: &mut String, f: &Finding, drift: Option<&Drift>) {
             if g.count > actions.len() {
                 actions.push("…".into());
             }
-            let holder = if g.holder == f.principal || g.holder == short(&f.principal) {
+            let holder = if *g.holder == *f.principal || &*g.holder == short(&f.principal) {
                 "itself".to_string()
             } else {
                 code(short(&g.holder))
@@ -277,7 +277,7 @@ fn details(out: &mut String, f: &Finding, drift: Option<&Drift>) {
                 out,
                 "| {} | {} | {} | {} | {} |",
                 cell(&g.service),
-                cell(&g.access_level),
+                cell(g.access_level),
                 g.count,
                 cell(&actions.join(", ")),
                 cell(&holder),
