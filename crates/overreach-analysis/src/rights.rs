@@ -56,11 +56,7 @@ impl Rights {
             .par_iter()
             .map_init(
                 || Expander::new(catalog),
-                |expander, p| {
-                    p.policy
-                        .as_ref()
-                        .map(|np| summarize_policy(np, expander))
-                },
+                |expander, p| p.policy.as_ref().map(|np| summarize_policy(np, expander)),
             )
             .collect();
         let universe = catalog.len();
