@@ -88,6 +88,7 @@ impl ActionSet {
     }
 
     /// Does the set hold catalogue action `id`?
+    #[inline]
     pub fn contains(&self, id: ActionId) -> bool {
         match &self.repr {
             Repr::Sparse(v) => v.binary_search(&id).is_ok(),
@@ -99,6 +100,7 @@ impl ActionSet {
     }
 
     /// Number of catalogue actions in the set.
+    #[inline]
     pub fn len(&self) -> usize {
         match &self.repr {
             Repr::Sparse(v) => v.len(),
@@ -107,6 +109,7 @@ impl ActionSet {
     }
 
     /// True when the set holds no catalogue action (it may still hold unknown ones).
+    #[inline]
     pub fn has_no_known(&self) -> bool {
         match &self.repr {
             Repr::Sparse(v) => v.is_empty(),

@@ -258,12 +258,14 @@ impl Catalog {
     }
 
     /// An action by id.
+    #[inline]
     pub fn action(&self, id: ActionId) -> Option<&Action> {
         self.actions.get(id as usize)
     }
 
     /// An action's service (index into [`Catalog::services`]) and access level, from a
     /// compact table: [`Catalog::action`] for loops over many actions.
+    #[inline]
     pub fn service_and_level(&self, id: ActionId) -> Option<(u32, AccessLevel)> {
         let kinds = self.kinds.get_or_init(|| {
             self.actions
