@@ -181,16 +181,9 @@ impl Memo {
         }
         let set = Arc::new(f());
         if let Ok(mut m) = self.sets.write() {
-            match m.get_mut(tag) {
-                Some(by) => {
-                    by.insert(key, Arc::clone(&set));
-                }
-                None => {
-                    let mut by = FastMap::default();
-                    by.insert(key, Arc::clone(&set));
-                    m.insert(tag.to_string(), by);
-                }
-            }
+            m.entry(tag.to_string())
+                .or_default()
+                .insert(key, Arc::clone(&set));
         }
         set
     }

@@ -44,7 +44,7 @@ type Answers = HashMap<String, HashMap<CompIdx, Arc<Vec<Share>>>>;
 /// path. Node indices are small integers the graph hands out in order (nothing an input
 /// chooses), so one multiply-rotate step per key spreads them well enough (with SipHash, hash
 /// inserts were about two fifths of the nearest-holder search's samples at xlarge).
-type IndexMap<V> = HashMap<NodeIndex, V, std::hash::BuildHasherDefault<IndexHasher>>;
+type IndexMap<V> = FastMap<NodeIndex, V>;
 
 /// A map with [`IndexHasher`]: for keys that are addresses, small integers, or the memo's
 /// question tags (a declared role's name, a principal kind with tags). Tags can come from the
@@ -52,7 +52,7 @@ type IndexMap<V> = HashMap<NodeIndex, V, std::hash::BuildHasherDefault<IndexHash
 /// so even keys made to collide cost a scan of that few.
 pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IndexHasher>>;
 
-/// The hasher of [`IndexMap`] (the multiply-rotate step of rustc's `FxHasher`).
+/// The hasher of [`FastMap`] (the multiply-rotate step of rustc's `FxHasher`).
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct IndexHasher(u64);
 
@@ -484,14 +484,9 @@ impl Condensed {
                 .collect();
             merge_nearest(&mut out, &mut covered, &answers);
             if let Ok(mut m) = self.answers.lock() {
-                match m.get_mut(tag) {
-                    Some(by) => {
-                        by.insert(x, Arc::new(out));
-                    }
-                    None => {
-                        m.insert(tag.to_string(), HashMap::from([(x, Arc::new(out))]));
-                    }
-                }
+                m.entry(tag.to_string())
+                    .or_default()
+                    .insert(x, Arc::new(out));
             }
         }
         cached(c).unwrap_or_default()
@@ -967,6 +962,7 @@ const EXPANSIONS_KEPT: usize = 64;
 
 /// A thread's nearest-holder expansions, by start node, for one condensation (`owner`); and
 /// one spare expansion for other searches.
+#[derive(Default)]
 struct Expansions {
     owner: u64,
     by_start: HashMap<NodeIndex, Expansion>,
@@ -974,22 +970,15 @@ struct Expansions {
 }
 
 thread_local! {
-    static EXPANSIONS: std::cell::RefCell<Expansions> = std::cell::RefCell::new(Expansions {
-        owner: 0,
-        by_start: HashMap::new(),
-        spare: None,
-    });
+    static EXPANSIONS: std::cell::RefCell<Expansions> =
+        std::cell::RefCell::new(Expansions::default());
 }
 
 /// Runs `f` with this thread's expansions (fresh ones if they are in use).
 fn with_expansions<T>(f: impl FnOnce(&mut Expansions) -> T) -> T {
     EXPANSIONS.with(|cell| match cell.try_borrow_mut() {
         Ok(mut kept) => f(&mut kept),
-        Err(_) => f(&mut Expansions {
-            owner: 0,
-            by_start: HashMap::new(),
-            spare: None,
-        }),
+        Err(_) => f(&mut Expansions::default()),
     })
 }
 

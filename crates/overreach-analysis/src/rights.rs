@@ -60,9 +60,10 @@ impl Rights {
             )
             .collect();
         let universe = catalog.len();
-        // each principal's layers; the first principal with them stands for the SCPs too
-        let mut keys: HashMap<LayerKey, usize> = HashMap::new();
-        let mut firsts: Vec<PrincipalIdx> = Vec::new();
+        // each principal's layers, as an index into the distinct ones; the first principal
+        // with them stands for the SCPs too
+        let mut index: HashMap<LayerKey, usize> = HashMap::new();
+        let mut classes: Vec<(PrincipalIdx, LayerKey)> = Vec::new();
         let of_principal: Vec<usize> = (0..account.principals.len())
             .map(|pi| {
                 let p = &account.principals[pi];
@@ -74,21 +75,20 @@ impl Rights {
                     boundary: p.boundary,
                     no_scps: account.is_service_linked(pi),
                 };
-                let next = firsts.len();
-                *keys.entry(key).or_insert_with(|| {
-                    firsts.push(pi);
-                    next
-                })
+                if let Some(&c) = index.get(&key) {
+                    return c;
+                }
+                classes.push((pi, key.clone()));
+                index.insert(key, classes.len() - 1);
+                classes.len() - 1
             })
             .collect();
-        let mut by_class: Vec<(usize, &LayerKey)> = keys.iter().map(|(k, &c)| (c, k)).collect();
-        by_class.sort_unstable_by_key(|&(c, _)| c);
-        let summaries: Vec<Arc<EffectiveSummary>> = by_class
+        let summaries: Vec<Arc<EffectiveSummary>> = classes
             .par_iter()
-            .map(|&(c, key)| {
+            .map(|(first, key)| {
                 Arc::new(combine(
                     &policies,
-                    account.scps_for(firsts[c]),
+                    account.scps_for(*first),
                     &key.identity,
                     key.boundary,
                     universe,
