@@ -185,6 +185,62 @@ fn scan_writes_several_formats_atomically() {
     );
 }
 
+/// A report path may be a named pipe (`--format sarif=<(…)`, `/dev/stdout`) or a link to the
+/// dashboard's file: the pipe gets the report and stays a pipe; the link stays and its file is
+/// replaced. (Renaming a temporary file over `/dev/null` once turned it into a plain file.)
+#[test]
+fn scan_writes_into_a_pipe_and_through_a_link_without_replacing_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipe = dir.path().join("report.pipe");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::fs::create_dir(dir.path().join("runs")).unwrap();
+    let real = dir.path().join("runs/report.json");
+    std::fs::write(&real, "yesterday").unwrap();
+    let link = dir.path().join("latest.json");
+    std::os::unix::fs::symlink("runs/report.json", &link).unwrap();
+
+    let (sent, received) = std::sync::mpsc::channel();
+    {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || sent.send(std::fs::read_to_string(pipe).unwrap()));
+    }
+    overreach()
+        .args(["scan", "--snapshot", CLOUDSPLAINING, "--fail-on", "never"])
+        .arg("--format")
+        .arg(format!("sarif={}", pipe.display()))
+        .arg("--format")
+        .arg(format!("json={}", link.display()))
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .code(0);
+    let sarif = received
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .unwrap();
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::symlink_metadata(&pipe)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&real).unwrap()).unwrap();
+    assert_eq!(json["schema_version"], "1");
+}
+
 #[test]
 fn bad_input_names_the_file_and_place() {
     let dir = tempfile::tempdir().unwrap();

@@ -3,6 +3,18 @@
 # machine, then runs every check CI runs. `.ci/run` calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A /dev/null that has become a plain file (a file renamed over it) hands whatever was last
+# written to it to every process reading it: cargo's `rustc -` probe then fails with "unknown
+# start of token". Put the device back when allowed to, else say what is wrong.
+if [ ! -c /dev/null ]; then
+    printf 'warning: /dev/null is not the null device; recreating it\n' >&2
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    { $sudo rm -f /dev/null && $sudo mknod -m 666 /dev/null c 1 3; } || {
+        printf 'error: /dev/null is broken: run `rm /dev/null && mknod -m 666 /dev/null c 1 3` as root\n' >&2
+        exit 1
+    }
+fi
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 

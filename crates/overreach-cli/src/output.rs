@@ -1,5 +1,6 @@
 //! Writing results: stdout, or a file written atomically (a temporary file in the same folder,
-//! flushed, then renamed), so a reader never sees half a report.
+//! flushed, then renamed), so a reader never sees half a report. A device or a named pipe
+//! (`/dev/null`, `/dev/stdout`, `<(…)`) is written in place: see `overreach_fetch::write_file`.
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -25,33 +26,19 @@ pub fn write_with(
         render(&mut out).context("cannot write to stdout")?;
         return out.flush().context("cannot write to stdout");
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| -> anyhow::Result<()> {
-        let f = std::fs::File::create(&tmp)
-            .with_context(|| format!("cannot create `{}`", tmp.display()))?;
-        let mut out = BufWriter::with_capacity(1 << 20, f);
-        render(&mut out).with_context(|| format!("cannot write `{}`", tmp.display()))?;
-        let f = out
-            .into_inner()
-            .map_err(|e| e.into_error())
-            .with_context(|| format!("cannot write `{}`", tmp.display()))?;
-        f.sync_all()
-            .with_context(|| format!("cannot flush `{}`", tmp.display()))?;
-        std::fs::rename(&tmp, path)
-            .with_context(|| format!("cannot move the report into place at `{}`", path.display()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    // the renderer's own error, kept whole: the writer only carries its message
+    let mut failed = None;
+    let written = overreach_fetch::write_file(path, |out| {
+        render(out).map_err(|e| {
+            let brief = std::io::Error::other(e.to_string());
+            failed = Some(e);
+            brief
+        })
+    });
+    match failed {
+        Some(e) => Err(e.context(format!("cannot write `{}`", path.display()))),
+        None => Ok(written?),
     }
-    result
 }
 
 /// Writes `value` as JSON followed by a newline: indented for a person reading a terminal,
