@@ -28,7 +28,7 @@ pub fn write_with(
     }
     // the renderer's own error, kept whole: the writer only carries its message
     let mut failed = None;
-    let written = overreach_fetch::write_file(path, |out| {
+    let written = overreach_fetch::write_file(path, overreach_fetch::NewFile::Shared, |out| {
         render(out).map_err(|e| {
             let brief = std::io::Error::other(e.to_string());
             failed = Some(e);

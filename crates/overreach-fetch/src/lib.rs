@@ -34,7 +34,7 @@ pub use crate::config::{
 };
 pub use crate::last_accessed::PollConfig;
 pub use crate::record::{Call, Recorder};
-pub use crate::write::{WriteError, write_file, write_snapshot};
+pub use crate::write::{NewFile, WriteError, write_file, write_snapshot};
 pub use aws_config::SdkConfig;
 pub use aws_config::retry::RetryMode;
 pub use aws_sdk_iam::config::Credentials;

@@ -33,6 +33,15 @@ enum Destination {
     Stream(PathBuf),
 }
 
+/// Who may read a file the write creates. A file it replaces keeps its own permissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewFile {
+    /// The owner only (0600): snapshots.
+    Private,
+    /// As any new file: 0666 less the umask (usually 0644): reports.
+    Shared,
+}
+
 /// How many symbolic links a dangling chain may have before the path is refused (Linux's limit).
 const MAX_LINKS: usize = 40;
 
@@ -85,6 +94,7 @@ fn link_target(path: &Path) -> io::Result<PathBuf> {
 /// removed (or at worst left as `.NAME.*.tmp`) and `path` is untouched.
 pub fn write_file(
     path: &Path,
+    new_file: NewFile,
     render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), WriteError> {
     let fail = |source: io::Error| WriteError {
@@ -108,11 +118,15 @@ pub fn write_file(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(fail)?;
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    if new_file == NewFile::Shared {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(Permissions::from_mode(0o666));
+    }
+    let temp = builder.tempfile_in(dir).map_err(fail)?;
     if let Some(permissions) = permissions {
         temp.as_file().set_permissions(permissions).map_err(fail)?;
     }
@@ -131,9 +145,10 @@ pub fn write_file(
     Ok(())
 }
 
-/// Writes `snapshot` to `path` as [`write_file`] does.
+/// Writes `snapshot` to `path` as [`write_file`] does; a new snapshot is readable by its owner
+/// only.
 pub fn write_snapshot(path: &Path, snapshot: &Snapshot) -> Result<(), WriteError> {
-    write_file(path, |out| {
+    write_file(path, NewFile::Private, |out| {
         snapshot.to_writer(&mut *out).map_err(io::Error::other)?;
         out.write_all(b"\n")
     })
@@ -168,7 +183,7 @@ mod tests {
     }
 
     fn write_text(path: &Path, text: &str) -> Result<(), WriteError> {
-        write_file(path, |out| out.write_all(text.as_bytes()))
+        write_file(path, NewFile::Shared, |out| out.write_all(text.as_bytes()))
     }
 
     #[test]
@@ -247,10 +262,29 @@ mod tests {
     }
 
     #[test]
+    fn a_new_report_is_shared_as_any_new_file_and_a_new_snapshot_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("report.json");
+        write_text(&report, "{}").unwrap();
+        let plain = dir.path().join("plain.json");
+        std::fs::write(&plain, "{}").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode(&report),
+            mode(&plain),
+            "the umask decides, as for File::create"
+        );
+        let snapshot = dir.path().join("snapshot.json");
+        write_snapshot(&snapshot, &Snapshot::default()).unwrap();
+        assert_eq!(mode(&snapshot), 0o600);
+    }
+
+    #[test]
     fn a_folder_is_refused_before_anything_is_written() {
         let dir = tempfile::tempdir().unwrap();
         let mut rendered = false;
-        let err = write_file(dir.path(), |_| {
+        let err = write_file(dir.path(), NewFile::Shared, |_| {
             rendered = true;
             Ok(())
         })
