@@ -93,8 +93,9 @@ pub struct Memo {
     cites: std::sync::RwLock<FastMap<usize, Citation>>,
 }
 
-/// How evidence cites a grant: its resources as written and its statement.
-pub type Citation = (Arc<[String]>, Arc<overreach_policy::StatementRef>);
+/// How evidence cites a grant: its resources as written and its statement (one allocation per
+/// grant, shared by every action cited for it).
+pub type Citation = Arc<crate::finding::Cited>;
 
 /// The tag keys (lowercase) the conditions and resources of `policies` ask about as
 /// `aws:PrincipalTag/KEY`.
@@ -151,10 +152,10 @@ impl Memo {
         if let Some(hit) = self.cites.read().ok().and_then(|m| m.get(&key).cloned()) {
             return hit;
         }
-        let made: Citation = (
-            Arc::from(grant.resources.describe()),
-            Arc::new(grant.statement.clone()),
-        );
+        let made: Citation = Arc::new(crate::finding::Cited {
+            resources: grant.resources.describe(),
+            statement: grant.statement.clone(),
+        });
         if let Ok(mut m) = self.cites.write() {
             m.insert(key, made.clone());
         }

@@ -360,12 +360,10 @@ pub(crate) fn evidence(
                         }
                         if !*listed && set.contains(*id) {
                             *listed = true;
-                            let (resources, statement) = ctx.memo.cite(grant);
                             actions.push(ExcessAction {
                                 action: catalog.shared_name(*id),
-                                resources,
+                                cited: ctx.memo.cite(grant),
                                 conditional: conditional || holder.conditional,
-                                statement,
                             });
                         }
                     }

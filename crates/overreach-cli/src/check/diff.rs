@@ -523,7 +523,7 @@ fn locate(base: &Analysed, head: &Analysed, f: &Finding) -> Option<Location> {
         for h in g.via.iter() {
             evidence.extend(h.statements.iter().map(|s| (s, f.principal.as_str())));
         }
-        evidence.extend(g.actions.iter().map(|a| (&*a.statement, &*g.holder)));
+        evidence.extend(g.actions.iter().map(|a| (a.statement(), &*g.holder)));
     }
     let located = |(s, holder): &(&StatementRef, &str)| {
         statement_location_strict(&head.set, s, holder, &f.principal)

@@ -231,9 +231,9 @@ pub fn finding(f: &Finding) -> FindingEntry<'_> {
                     .iter()
                     .map(|a| ActionEntry {
                         action: &a.action,
-                        resources: &a.resources,
+                        resources: a.resources(),
                         conditional: a.conditional,
-                        statement: statement(&a.statement),
+                        statement: statement(a.statement()),
                     })
                     .collect(),
             })
