@@ -112,7 +112,7 @@ fn run_case(rule: &str, case: &Path) -> Vec<String> {
             .flat_map(|f| {
                 f.excess
                     .iter()
-                    .flat_map(|g| g.actions.iter().map(|a| a.action.to_ascii_lowercase()))
+                    .flat_map(|g| g.actions.iter().map(|a| a.action().to_ascii_lowercase()))
             })
             .collect();
         for a in strings(&want["excess_includes"]) {

@@ -118,8 +118,9 @@ impl Hop {
 /// An action a principal can do beyond its baseline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExcessAction {
-    /// `service:Action` (shared with the catalogue).
-    pub action: Arc<str>,
+    /// The action's id in the embedded catalogue (the one every analysis uses): see
+    /// [`ExcessAction::action`].
+    pub id: overreach_policy::ActionId,
     /// Where and by what it is granted, shared by every action the grant is cited for (a
     /// large account lists some 15 million actions: one pointer each, not two).
     pub cited: Arc<Cited>,
@@ -128,6 +129,11 @@ pub struct ExcessAction {
 }
 
 impl ExcessAction {
+    /// `service:Action` with AWS's casing.
+    pub fn action(&self) -> &'static str {
+        overreach_policy::Catalog::embedded().name(self.id)
+    }
+
     /// The resources it is granted on (as written; `not X` for NotResource).
     pub fn resources(&self) -> &[String] {
         &self.cited.resources
@@ -243,7 +249,7 @@ impl Finding {
     pub fn excess_actions(&self) -> Vec<String> {
         self.excess
             .iter()
-            .flat_map(|g| g.actions.iter().map(|a| a.action.to_string()))
+            .flat_map(|g| g.actions.iter().map(|a| a.action().to_string()))
             .collect()
     }
 }

@@ -184,8 +184,8 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         .collect();
     for g in &evidence.groups {
         for a in &g.actions {
-            if examples.len() < 3 && !examples.iter().any(|e| **e == *a.action) {
-                examples.push(a.action.to_string());
+            if examples.len() < 3 && !examples.iter().any(|e| **e == *a.action()) {
+                examples.push(a.action().to_string());
             }
         }
     }

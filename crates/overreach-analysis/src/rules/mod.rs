@@ -361,7 +361,7 @@ pub(crate) fn evidence(
                         if !*listed && set.contains(*id) {
                             *listed = true;
                             actions.push(ExcessAction {
-                                action: catalog.shared_name(*id),
+                                id: *id,
                                 cited: ctx.memo.cite(grant),
                                 conditional: conditional || holder.conditional,
                             });
@@ -369,7 +369,7 @@ pub(crate) fn evidence(
                     }
                 }
             }
-            actions.sort_by(|a, b| a.action.cmp(&b.action));
+            actions.sort_by(|a, b| a.action().cmp(b.action()));
             ExcessGroup {
                 service: catalog.shared_prefix(g.service),
                 access_level: level_name(g),

@@ -501,7 +501,7 @@ fn worse(old: &Finding, new: &Finding, gained: &BTreeSet<&str>) -> Option<String
         .excess
         .iter()
         .flat_map(|g| g.actions.iter())
-        .map(|a| &*a.action)
+        .map(|a| a.action())
         .filter(|a| gained.contains(a))
         .take(3)
         .collect();

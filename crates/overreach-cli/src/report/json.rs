@@ -230,7 +230,7 @@ pub fn finding(f: &Finding) -> FindingEntry<'_> {
                     .actions
                     .iter()
                     .map(|a| ActionEntry {
-                        action: &a.action,
+                        action: a.action(),
                         resources: a.resources(),
                         conditional: a.conditional,
                         statement: statement(a.statement()),

@@ -259,9 +259,9 @@ fn details(out: &mut String, f: &Finding, drift: Option<&Drift>) {
                 .take(MAX_ACTIONS)
                 .map(|a| {
                     if a.conditional {
-                        format!("{} (conditional)", code(&a.action))
+                        format!("{} (conditional)", code(a.action()))
                     } else {
-                        code(&a.action)
+                        code(a.action())
                     }
                 })
                 .collect();
