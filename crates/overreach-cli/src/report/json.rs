@@ -346,8 +346,9 @@ impl<'a> Report<'a> {
 /// gives, but the findings (nearly all of a large report) are rendered on every core, a window
 /// at a time, while the window before is written.
 pub fn write_compact(out: &mut dyn std::io::Write, report: &Report<'_>) -> anyhow::Result<()> {
-    // 128 findings per task, 16 tasks per window: a window of a large report is some 70 MB
-    write_windows(out, report, 128, 16)
+    // 64 findings per task, 8 tasks per window: a window of a large report is some 18 MB (two
+    // windows are in flight: one being written, the next rendered)
+    write_windows(out, report, 64, 8)
 }
 
 /// [`write_compact`], rendering `chunk` findings per task and `tasks` tasks per window.
