@@ -241,6 +241,30 @@ fn scan_writes_into_a_pipe_and_through_a_link_without_replacing_them() {
     assert_eq!(json["schema_version"], "1");
 }
 
+/// `--format json=/dev/stdout` writes through the process's stdout: a shell's `>>` appends,
+/// and the file stdout is redirected to is neither reopened at its start nor replaced.
+#[test]
+fn a_report_to_dev_stdout_appends_where_the_shell_appends() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("nightly.log");
+    std::fs::write(&log, "previous run\n").unwrap();
+    let appending = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("overreach"))
+        .current_dir(root())
+        .args(["scan", "--snapshot", CLOUDSPLAINING, "--fail-on", "never"])
+        .args(["--format", "json=/dev/stdout"])
+        .stdout(appending)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    let report = text
+        .strip_prefix("previous run\n")
+        .expect("the earlier line stays first");
+    let v: Value = serde_json::from_str(report).unwrap();
+    assert_eq!(v["schema_version"], "1");
+}
+
 #[test]
 fn bad_input_names_the_file_and_place() {
     let dir = tempfile::tempdir().unwrap();

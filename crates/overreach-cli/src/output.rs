@@ -15,13 +15,14 @@ pub fn write(path: &Path, text: &str) -> anyhow::Result<()> {
     })
 }
 
-/// Streams what `render` writes to `path` atomically, or to stdout when `path` is `-`, so a
+/// Streams what `render` writes to `path` atomically, or to stdout when `path` is `-` (or
+/// `/dev/stdout`: written through the process's own descriptor, so a shell's `>>` appends), so a
 /// large report is never held in memory as text.
 pub fn write_with(
     path: &Path,
     render: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    if path == Path::new("-") {
+    if path == Path::new("-") || path == Path::new("/dev/stdout") {
         let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
         render(&mut out).context("cannot write to stdout")?;
         return out.flush().context("cannot write to stdout");

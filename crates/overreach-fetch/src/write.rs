@@ -48,6 +48,11 @@ const MAX_LINKS: usize = 40;
 /// Decides how a write to `path` must happen. A folder is refused before anything is written.
 fn destination(path: &Path) -> io::Result<Destination> {
     match std::fs::metadata(path) {
+        // `/dev/fd/3`, `/proc/self/fd/3`: an open descriptor, even when it leads to a regular
+        // file (which another file renamed over its path would not reach)
+        Ok(meta) if meta.is_file() && (path.starts_with("/dev") || path.starts_with("/proc")) => {
+            Ok(Destination::Stream(path.to_owned()))
+        }
         Ok(meta) if meta.is_file() => Ok(Destination::Replace {
             path: std::fs::canonicalize(path)?,
             permissions: Some(meta.permissions()),
@@ -332,6 +337,13 @@ mod tests {
         // deciding only: a regression must not turn this machine's /dev/null into a file
         let null = Path::new("/dev/null");
         assert!(matches!(destination(null), Ok(Destination::Stream(p)) if p == null));
+    }
+
+    #[test]
+    fn an_open_descriptor_is_written_in_place_even_when_it_is_a_file() {
+        // this test's stdout may be a pipe or a file: either way, never replaced
+        let stdout = Path::new("/proc/self/fd/1");
+        assert!(matches!(destination(stdout), Ok(Destination::Stream(p)) if p == stdout));
     }
 
     #[test]
