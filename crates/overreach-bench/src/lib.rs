@@ -53,7 +53,14 @@ pub fn write_accounts(
             account_id: id.clone(),
             others,
         };
-        // write to a temporary name, then rename: a half-written file is never taken as done
+        // write to a temporary name, then rename: a half-written file is never taken as done;
+        // a rename over a device or a pipe would replace it, so only files are written
+        if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("`{}` is not a regular file: name a file", path.display()),
+            ));
+        }
         let tmp = path.with_extension("json.tmp");
         let stats = generate::generate(
             &spec,
@@ -143,6 +150,16 @@ mod tests {
         ] {
             assert!(text.contains(needle), "missing {needle}");
         }
+    }
+
+    #[test]
+    fn an_account_is_never_renamed_over_a_folder_or_pipe() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("account.json");
+        std::fs::create_dir(&folder).unwrap();
+        let err = write_accounts(Size::Small, 1, 1, &folder).unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        assert!(folder.is_dir());
     }
 
     #[test]
