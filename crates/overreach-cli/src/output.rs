@@ -1,6 +1,7 @@
 //! Writing results: stdout, or a file written atomically (a temporary file in the same folder,
 //! flushed, then renamed), so a reader never sees half a report. A device or a named pipe
-//! (`/dev/null`, `/dev/stdout`, `<(…)`) is written in place: see `overreach_fetch::write_file`.
+//! (`/dev/null`, `<(…)`) is written in place (see `overreach_fetch::write_file`); `/dev/stdout`
+//! is stdout.
 
 use std::io::{BufWriter, Write};
 use std::path::Path;

@@ -191,7 +191,8 @@ fn create(path: &Path, mode: u32, direct: &mut bool) -> io::Result<File> {
             let mut with_direct = options.clone();
             with_direct.custom_flags(libc::O_DIRECT);
             match with_direct.open(path) {
-                // tmpfs and some others refuse the flag: write through the page cache there
+                // some file systems (older tmpfs, some FUSE ones) refuse the flag: write
+                // through the page cache there
                 Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {}
                 opened => return opened,
             }

@@ -137,7 +137,7 @@ pub struct Catalog {
     load_error: Option<String>,
     /// Every service's prefix, shared (built on first use).
     prefixes: OnceLock<Vec<Arc<str>>>,
-    /// `service:Action` of every action, shared (built on first use).
+    /// `service:Action` of every action (made on first use).
     names: OnceLock<Vec<Box<str>>>,
     /// Each action's service and access level, packed (`service << 3 | level`): what a tally
     /// over a large set reads, 4 bytes an action instead of the whole record.
