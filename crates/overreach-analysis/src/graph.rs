@@ -1026,49 +1026,73 @@ fn delegated_edges(
         })
         .collect();
     let mut hubs = TargetHubs::new("assume", universe);
-    for &p in callers {
-        let class = hubs.class_of(account, rights, p, &[ACTION]);
-        hubs.link_caller(p, class, &mut out, || {
-            let scopes = assume_scopes.get(&p).map(Vec::as_slice).unwrap_or_default();
-            let reached = index
-                .covered(scopes)
-                .unwrap_or_else(|| (0..delegating.len()).collect());
-            let patterns = crate::access::resource_patterns(account, p, &[ACTION]);
-            let mut decided: HashMap<Vec<bool>, Option<usize>> = HashMap::new();
-            let mut decisions = Decisions::default();
-            for i in reached {
-                let (ri, trust) = &delegating[i];
-                let arn = &account.principals[*ri].arn;
-                if !scopes.iter().any(|s| s.may_cover(arn)) {
-                    continue;
-                }
-                let decide = |decisions: &mut Decisions| {
-                    decide(account, p, ACTION, arn, None)
-                        .and_then(Grounds::of)
-                        .map(|g| decisions.add(g))
-                };
-                let d = match &patterns {
-                    Some(patterns) => {
-                        let signature: Vec<bool> = patterns
-                            .iter()
-                            .map(|pattern| resource_pattern_matches(pattern, arn))
-                            .collect();
-                        match decided.get(&signature) {
-                            Some(hit) => *hit,
-                            None => {
-                                let d = decide(&mut decisions);
-                                decided.insert(signature, d);
-                                d
-                            }
+    // a caller's targets, worked out (the grants' reach and the decisions on each role)
+    let targets_of = |p: PrincipalIdx| -> (Groups, Vec<String>) {
+        let scopes = assume_scopes.get(&p).map(Vec::as_slice).unwrap_or_default();
+        let reached = index
+            .covered(scopes)
+            .unwrap_or_else(|| (0..delegating.len()).collect());
+        let patterns = crate::access::resource_patterns(account, p, &[ACTION]);
+        let mut decided: HashMap<Vec<bool>, Option<usize>> = HashMap::new();
+        let mut decisions = Decisions::default();
+        for i in reached {
+            let (ri, trust) = &delegating[i];
+            let arn = &account.principals[*ri].arn;
+            if !scopes.iter().any(|s| s.may_cover(arn)) {
+                continue;
+            }
+            let decide = |decisions: &mut Decisions| {
+                decide(account, p, ACTION, arn, None)
+                    .and_then(Grounds::of)
+                    .map(|g| decisions.add(g))
+            };
+            let d = match &patterns {
+                Some(patterns) => {
+                    let signature: Vec<bool> = patterns
+                        .iter()
+                        .map(|pattern| resource_pattern_matches(pattern, arn))
+                        .collect();
+                    match decided.get(&signature) {
+                        Some(hit) => *hit,
+                        None => {
+                            let d = decide(&mut decisions);
+                            decided.insert(signature, d);
+                            d
                         }
                     }
-                    None => decide(&mut decisions),
-                };
-                if let Some(d) = d {
-                    decisions.target(d, Node::Principal(*ri), Arc::clone(trust));
                 }
+                None => decide(&mut decisions),
+            };
+            if let Some(d) = d {
+                decisions.target(d, Node::Principal(*ri), Arc::clone(trust));
             }
-            (decisions.into_groups(), scope_patterns(scopes))
+        }
+        (decisions.into_groups(), scope_patterns(scopes))
+    };
+    // only the first caller of each class (and each caller without one) has its targets
+    // worked out, as `link_caller` asks for them: on both cores, before the linking in order
+    let classes: Vec<Option<(usize, bool)>> = callers
+        .iter()
+        .map(|&p| hubs.class_of(account, rights, p, &[ACTION]))
+        .collect();
+    let mut first = std::collections::HashSet::new();
+    let asked: Vec<usize> = (0..callers.len())
+        .filter(|&i| classes[i].is_none_or(|key| first.insert(key)))
+        .collect();
+    let mut worked: Vec<Option<(Groups, Vec<String>)>> = (0..callers.len()).map(|_| None).collect();
+    {
+        use rayon::prelude::*;
+        let results: Vec<(usize, (Groups, Vec<String>))> = asked
+            .par_iter()
+            .map(|&i| (i, targets_of(callers[i])))
+            .collect();
+        for (i, targets) in results {
+            worked[i] = Some(targets);
+        }
+    }
+    for (i, &p) in callers.iter().enumerate() {
+        hubs.link_caller(p, classes[i], &mut out, || {
+            worked[i].take().unwrap_or_else(|| targets_of(p))
         });
     }
     out
