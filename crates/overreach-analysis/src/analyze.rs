@@ -10,7 +10,8 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use rayon::prelude::*;
 
 use crate::account::{Account, PrincipalIdx};
-use crate::condensed::{Condensed, FastMap};
+use crate::cache::{FastMap, cached};
+use crate::condensed::Condensed;
 use crate::config::{Baselines, Config};
 use crate::declared::{Declared, declare_all};
 use crate::finding::{Finding, Hop, HopKind, SuppressionNote};
@@ -149,17 +150,12 @@ impl Memo {
         // INVARIANT: the key's address stays valid while the analysis runs: `Rights` keeps every
         // shared summary (and its grants) alive
         let key = std::ptr::from_ref(grant) as usize;
-        if let Some(hit) = self.cites.read().ok().and_then(|m| m.get(&key).cloned()) {
-            return hit;
-        }
-        let made: Citation = Arc::new(crate::finding::Cited {
-            resources: grant.resources.describe(),
-            statement: grant.statement.clone(),
-        });
-        if let Ok(mut m) = self.cites.write() {
-            m.insert(key, made.clone());
-        }
-        made
+        cached(&self.cites, key, || {
+            Arc::new(crate::finding::Cited {
+                resources: grant.resources.describe(),
+                statement: grant.statement.clone(),
+            })
+        })
     }
 
     /// The set for `holder` and `tag`, computed by `f` the first time.

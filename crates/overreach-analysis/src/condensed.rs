@@ -44,47 +44,7 @@ type Answers = HashMap<String, HashMap<CompIdx, Arc<Vec<Share>>>>;
 /// path. Node indices are small integers the graph hands out in order (nothing an input
 /// chooses), so one multiply-rotate step per key spreads them well enough (with SipHash, hash
 /// inserts were about two fifths of the nearest-holder search's samples at xlarge).
-type IndexMap<V> = FastMap<NodeIndex, V>;
-
-/// A map with [`IndexHasher`]: for keys that are addresses, small integers, or the memo's
-/// question tags (a declared role's name, a principal kind with tags). Tags can come from the
-/// input, but there are few of them (one per declared role and per kind of acting principal),
-/// so even keys made to collide cost a scan of that few.
-pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IndexHasher>>;
-
-/// The hasher of [`FastMap`] (the multiply-rotate step of rustc's `FxHasher`).
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct IndexHasher(u64);
-
-impl IndexHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl std::hash::Hasher for IndexHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.add(u64::from(b));
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.add(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-}
+type IndexMap<V> = crate::cache::FastMap<NodeIndex, V>;
 
 /// Something a principal can reach whose rights count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod account;
 pub mod analyze;
+mod cache;
 pub mod condensed;
 pub mod config;
 pub mod declared;

@@ -15,7 +15,7 @@ use overreach_policy::summary::{
 use overreach_policy::{ActionSet, Catalog, Effect, Expander, StatementRef};
 
 use crate::account::{Account, GroupIdx, PolicyIdx, PrincipalIdx};
-use crate::condensed::FastMap;
+use crate::cache::{FastMap, cached};
 
 /// The rights of every principal of an account.
 #[derive(Debug)]
@@ -199,20 +199,15 @@ impl Rights {
     ) -> Arc<EffectiveSummary> {
         let p = &account.principals[principal];
         let key = (g, (p.boundary, account.is_service_linked(principal)));
-        if let Some(hit) = self.groups.read().ok().and_then(|c| c.get(&key).cloned()) {
-            return hit;
-        }
-        let summary = Arc::new(combine(
-            &self.policies,
-            account.scps_for(principal),
-            &account.groups[g].policies,
-            p.boundary,
-            self.universe,
-        ));
-        if let Ok(mut c) = self.groups.write() {
-            c.insert(key, Arc::clone(&summary));
-        }
-        summary
+        cached(&self.groups, key, || {
+            Arc::new(combine(
+                &self.policies,
+                account.scps_for(principal),
+                &account.groups[g].policies,
+                p.boundary,
+                self.universe,
+            ))
+        })
     }
 
     /// [`Rights::admin_for`] without the principal's own denies, cached per limits (for the
@@ -224,14 +219,9 @@ impl Rights {
     ) -> Arc<EffectiveSummary> {
         let p = &account.principals[principal];
         let key = (p.boundary, account.is_service_linked(principal));
-        if let Some(hit) = self.admins.read().ok().and_then(|c| c.get(&key).cloned()) {
-            return hit;
-        }
-        let summary = Arc::new(self.admin_summary(account, principal, false));
-        if let Ok(mut c) = self.admins.write() {
-            c.insert(key, Arc::clone(&summary));
-        }
-        summary
+        cached(&self.admins, key, || {
+            Arc::new(self.admin_summary(account, principal, false))
+        })
     }
 
     /// The statement that lets principal `p` do action `id` on any resource, when nothing can
