@@ -265,6 +265,26 @@ fn a_report_to_dev_stdout_appends_where_the_shell_appends() {
     assert_eq!(v["schema_version"], "1");
 }
 
+/// A report path that is a folder is refused before anything is written, with the reason
+/// said once.
+#[test]
+fn a_report_into_a_folder_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = overreach()
+        .args(["scan", "--snapshot", CLOUDSPLAINING, "--fail-on", "never"])
+        .arg("--format")
+        .arg(format!("json={}", dir.path().display()))
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(err).unwrap();
+    assert!(err.contains(&dir.path().display().to_string()), "{err}");
+    assert_eq!(err.matches("it is a folder").count(), 1, "{err}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
 #[test]
 fn bad_input_names_the_file_and_place() {
     let dir = tempfile::tempdir().unwrap();

@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 
 use overreach_snapshot::Snapshot;
 
-/// A file that could not be written.
+/// A file that could not be written. Its message carries the reason, so the reason is not
+/// also its `source()` (an error chain would print it twice).
 #[derive(Debug, thiserror::Error)]
-#[error("could not write `{}`: {source}", path.display())]
+#[error("could not write `{}`: {reason}", path.display())]
 pub struct WriteError {
     pub path: PathBuf,
-    #[source]
-    pub source: std::io::Error,
+    pub reason: std::io::Error,
 }
 
 /// Where a write to a path lands.
@@ -112,9 +112,9 @@ fn write_file_via(
     mut direct: bool,
     render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), WriteError> {
-    let fail = |source: io::Error| WriteError {
+    let fail = |reason: io::Error| WriteError {
         path: path.to_owned(),
-        source,
+        reason,
     };
     let (target, permissions) = match destination(path).map_err(fail)? {
         Destination::Stream(stream) => {
