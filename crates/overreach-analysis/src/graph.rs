@@ -1400,13 +1400,79 @@ impl Admission {
             return true;
         }
         let me = &account.principals[p];
-        let kind = match me.kind {
-            PrincipalType::User => ":user/",
-            PrincipalType::Role => ":role/",
-        };
+        let kind = Admission::kind_of(me.kind);
         self.named
             .iter()
             .any(|(k, name)| *k == kind && *name == me.name)
+    }
+
+    /// How an ARN of the account names a principal of this type.
+    fn kind_of(kind: PrincipalType) -> &'static str {
+        match kind {
+            PrincipalType::User => ":user/",
+            PrincipalType::Role => ":role/",
+        }
+    }
+}
+
+/// Roles indexed by whom their trust policies may name (see [`Admission`]): a caller is let
+/// in only by roles whose trust may name anyone of the account, or names it, so the roles
+/// that may trust a caller are read from two lists instead of asked one by one.
+pub(crate) struct AdmittingRoles {
+    /// Places of the roles whose trust may name anyone of the account.
+    anyone: Vec<usize>,
+    /// (`:user/` or `:role/`, name) -> places of the roles whose trust names it.
+    named: HashMap<(&'static str, String), Vec<usize>>,
+}
+
+impl AdmittingRoles {
+    /// Indexes `roles` (role principals, by place); a role without a readable trust policy
+    /// lets nobody in.
+    pub(crate) fn new(
+        account: &Account,
+        roles: impl Iterator<Item = PrincipalIdx>,
+    ) -> AdmittingRoles {
+        let mut out = AdmittingRoles {
+            anyone: Vec::new(),
+            named: HashMap::new(),
+        };
+        for (place, r) in roles.enumerate() {
+            let trust = account.principals[r]
+                .trust
+                .and_then(|t| account.policies.get(t))
+                .and_then(|e| e.policy.as_ref());
+            let Some(trust) = trust else {
+                continue;
+            };
+            let admission = Admission::of(account, trust);
+            if admission.all {
+                out.anyone.push(place);
+                continue;
+            }
+            for key in admission.named {
+                let places = out.named.entry(key).or_default();
+                // a trust naming the caller twice lists the role once
+                if places.last() != Some(&place) {
+                    places.push(place);
+                }
+            }
+        }
+        out
+    }
+
+    /// The places of the roles whose trust may let `p` in, in order.
+    pub(crate) fn of(&self, account: &Account, p: PrincipalIdx) -> Vec<usize> {
+        let me = &account.principals[p];
+        let named = self
+            .named
+            .get(&(Admission::kind_of(me.kind), me.name.clone()))
+            .map_or(&[][..], Vec::as_slice);
+        let mut out = Vec::with_capacity(self.anyone.len() + named.len());
+        out.extend_from_slice(&self.anyone);
+        out.extend_from_slice(named);
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 
@@ -1439,6 +1505,78 @@ mod tests {
     use super::*;
     use overreach_policy::{Catalog, ManagedPolicies};
     use serde_json::json;
+
+    /// The roles that may let a caller in: those trusting anyone of the account (the account,
+    /// a wildcard, `NotPrincipal`) and those naming it (by ARN, with or without a path), not
+    /// those naming someone else, a service or another account, nor a role without trust.
+    #[test]
+    fn admitting_roles_are_those_whose_trust_may_name_the_caller() {
+        let a = "arn:aws:iam::111122223333";
+        let trust = |principal: serde_json::Value| {
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": principal, "Action": "sts:AssumeRole"}]})
+        };
+        let role = |name: &str, trust: serde_json::Value| {
+            json!({"Path": "/", "RoleName": name, "RoleId": format!("AROA{name}"),
+                "Arn": format!("{a}:role/{name}"), "AssumeRolePolicyDocument": trust,
+                "RolePolicyList": [], "AttachedManagedPolicies": [], "Tags": []})
+        };
+        let user = |name: &str| {
+            json!({"Path": "/", "UserName": name, "UserId": format!("AIDA{name}"),
+                "Arn": format!("{a}:user/{name}"), "GroupList": [], "AttachedManagedPolicies": [],
+                "Tags": [], "UserPolicyList": []})
+        };
+        let snapshot = json!({
+            "UserDetailList": [user("dev"), user("ops")],
+            "GroupDetailList": [],
+            "RoleDetailList": [
+                role("by-account", trust(json!({"AWS": format!("{a}:root")}))),
+                role("by-dev", trust(json!({"AWS": [format!("{a}:user/team/dev"),
+                    format!("{a}:user/dev")]}))),
+                role("by-service", trust(json!({"Service": "lambda.amazonaws.com"}))),
+                role("by-other-account", trust(json!({"AWS": "444455556666"}))),
+                role("by-anyone", trust(json!("*"))),
+                role("by-role-dev", trust(json!({"AWS": format!("{a}:role/dev")}))),
+            ],
+            "Policies": []
+        });
+        let snapshot =
+            overreach_snapshot::Snapshot::from_slice(snapshot.to_string().as_bytes()).unwrap();
+        let account = Account::from_snapshot(&snapshot, ManagedPolicies::embedded());
+        let roles: Vec<PrincipalIdx> = (0..account.principals.len())
+            .filter(|&r| account.principals[r].kind == PrincipalType::Role)
+            .collect();
+        let index = AdmittingRoles::new(&account, roles.iter().copied());
+        // in the roles' order (the account keeps them by name)
+        let admitting = |user: &str| -> Vec<&str> {
+            let p = account.principal(&format!("{a}:user/{user}")).unwrap();
+            let places = index.of(&account, p);
+            assert!(places.is_sorted());
+            places
+                .into_iter()
+                .map(|place| account.principals[roles[place]].name.as_str())
+                .collect()
+        };
+        assert_eq!(admitting("dev"), ["by-account", "by-anyone", "by-dev"]);
+        assert_eq!(admitting("ops"), ["by-account", "by-anyone"]);
+        // the index only narrows: every role it leaves out is one the trust cannot admit
+        for user in ["dev", "ops"] {
+            let p = account.principal(&format!("{a}:user/{user}")).unwrap();
+            let listed = index.of(&account, p);
+            for (place, &r) in roles.iter().enumerate() {
+                let trust = account.principals[r]
+                    .trust
+                    .and_then(|t| account.policies[t].policy.as_ref())
+                    .unwrap();
+                assert_eq!(
+                    listed.contains(&place),
+                    may_admit(&account, trust, p),
+                    "{user} and {}",
+                    account.principals[r].name
+                );
+            }
+        }
+    }
 
     /// Roles with the same trust document and ARNs the caller's grant matches alike share one
     /// decision; each edge still cites its own role's trust policy, and a role the grant does

@@ -281,7 +281,11 @@ fn path_edges(account: &Account, rights: &Rights, path: &EscalationPath) -> Vec<
         })
         .collect();
     let mut hubs = TargetHubs::new(&path.id, universe);
-    let role_index = RoleIndex::new(account, service_roles.as_deref());
+    let role_index = RoleIndex::new(
+        account,
+        service_roles.as_deref(),
+        path.target.assumable_by_self == Some(true),
+    );
     // the customer managed policies of every principal, for requests about a target's
     // attached policies (looked up once, not per caller and target)
     let attached: Vec<Vec<&str>> = if path
@@ -435,10 +439,14 @@ fn targets(
             // every role, or only those that trust the path's service (with why they do)
             // only the roles a grant of the first request about the target may cover: found
             // through the literal prefixes of its patterns
-            let places = on_target
-                .first()
-                .and_then(|scopes| roles.index.covered(scopes))
-                .unwrap_or_else(|| (0..roles.roles.len()).collect());
+            // and, when the role must trust the principal, only those whose trust may name it
+            let places = match &roles.admitting {
+                Some(admitting) => admitting.of(account, p),
+                None => on_target
+                    .first()
+                    .and_then(|scopes| roles.index.covered(scopes))
+                    .unwrap_or_else(|| (0..roles.roles.len()).collect()),
+            };
             for i in places {
                 let (ri, target_grounds) = (roles.roles[i].0, &roles.roles[i].1);
                 let role = &account.principals[ri];
@@ -514,21 +522,33 @@ fn candidate_roles(
 }
 
 /// The roles a path may target (every role, or those trusting its service), with what each
-/// contributes, and their ARNs indexed.
+/// contributes, their ARNs indexed and, for paths that assume the target, by whom their trust
+/// may name.
 struct RoleIndex {
     roles: Vec<(PrincipalIdx, Arc<Grounds>)>,
     index: crate::graph::ArnIndex,
+    admitting: Option<crate::graph::AdmittingRoles>,
 }
 
 impl RoleIndex {
-    fn new(account: &Account, service_roles: Option<&[(PrincipalIdx, Arc<Grounds>)]>) -> RoleIndex {
+    fn new(
+        account: &Account,
+        service_roles: Option<&[(PrincipalIdx, Arc<Grounds>)]>,
+        assumed: bool,
+    ) -> RoleIndex {
         let roles = candidate_roles(account, service_roles);
         let index = crate::graph::ArnIndex::new(
             roles
                 .iter()
                 .map(|(r, _)| account.principals[*r].arn.as_str()),
         );
-        RoleIndex { roles, index }
+        let admitting = assumed
+            .then(|| crate::graph::AdmittingRoles::new(account, roles.iter().map(|(r, _)| *r)));
+        RoleIndex {
+            roles,
+            index,
+            admitting,
+        }
     }
 }
 
