@@ -227,8 +227,10 @@ fn match_toks(p: &[Tok], t: &[char], ignore_case: bool) -> bool {
 /// `*` that is the last character of an ARN segment may expand beyond the colon (IAM User
 /// Guide, "IAM JSON policy elements: Resource"). Case-sensitive.
 ///
-/// A position-set simulation: O(len(pattern) * len(arn)) time, O(len(pattern)) memory, no
-/// backtracking, so hostile patterns stay bounded.
+/// The pattern's literal head is compared first (most ARNs a pattern is asked about differ
+/// there); the rest is a position-set simulation: O(len(pattern) * len(arn)) time, no
+/// backtracking, so hostile patterns stay bounded. The usual pattern's rest has fewer than
+/// 128 positions and runs on a bit set, without allocating.
 pub fn match_resource_arn(pattern: &Pattern, arn: &str) -> bool {
     let toks = pattern.toks();
     if pattern.is_literal() {
@@ -236,11 +238,77 @@ pub fn match_resource_arn(pattern: &Pattern, arn: &str) -> bool {
         return toks.len() == arn.chars().count()
             && toks.iter().zip(arn.chars()).all(|(t, c)| *t == Tok::Lit(c));
     }
+    // before the first wildcard every token must be the ARN's next character
+    let head = toks.iter().take_while(|t| matches!(t, Tok::Lit(_))).count();
+    let mut chars = arn.chars();
+    for t in &toks[..head] {
+        match chars.next() {
+            Some(c) if *t == Tok::Lit(c) => {}
+            _ => return false,
+        }
+    }
+    // the rest is a suffix of the pattern: what follows each `*` is unchanged
+    let rest = &toks[head..];
+    if rest.len() < SMALL_SIMULATION {
+        simulate_small(rest, chars)
+    } else {
+        simulate(rest, chars)
+    }
+}
+
+/// Patterns with fewer positions than this (one bit each, and one for "matched") run on a
+/// `u128`.
+const SMALL_SIMULATION: usize = 127;
+
+/// Does the `*` at position `i` cross colons? It does when it ends its segment (followed by
+/// `:` or by the end of the pattern).
+fn crosses(toks: &[Tok], i: usize) -> bool {
+    matches!(toks.get(i + 1), None | Some(Tok::Lit(':')))
+}
+
+/// [`match_resource_arn`]'s simulation for fewer than [`SMALL_SIMULATION`] tokens: the active
+/// positions are the bits of a `u128`.
+fn simulate_small(toks: &[Tok], chars: std::str::Chars<'_>) -> bool {
     let m = toks.len();
-    // a `*` crosses colons when it ends its segment (followed by `:` or by the end)
-    let crosses: Vec<bool> = (0..m)
-        .map(|i| toks[i] == Tok::Many && matches!(toks.get(i + 1), None | Some(Tok::Lit(':'))))
-        .collect();
+    let activate = |mut i: usize, set: &mut u128| {
+        loop {
+            *set |= 1 << i;
+            if i < m && toks[i] == Tok::Many {
+                i += 1;
+            } else {
+                return;
+            }
+        }
+    };
+    let mut active = 0u128;
+    activate(0, &mut active);
+    for c in chars {
+        let mut next = 0u128;
+        let mut bits = active;
+        while bits != 0 {
+            let i = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            if i == m {
+                continue;
+            }
+            match toks[i] {
+                Tok::Lit(l) if l == c => activate(i + 1, &mut next),
+                Tok::One if c != ':' => activate(i + 1, &mut next),
+                Tok::Many if c != ':' || crosses(toks, i) => activate(i, &mut next),
+                _ => {}
+            }
+        }
+        if next == 0 {
+            return false;
+        }
+        active = next;
+    }
+    active >> m & 1 == 1
+}
+
+/// [`match_resource_arn`]'s simulation for any number of tokens.
+fn simulate(toks: &[Tok], chars: std::str::Chars<'_>) -> bool {
+    let m = toks.len();
     // INVARIANT: `active` lists each active position once (`mark` is its membership bitmap),
     // so one step costs O(active positions), not O(pattern length)
     let mut active: Vec<usize> = Vec::new();
@@ -248,7 +316,7 @@ pub fn match_resource_arn(pattern: &Pattern, arn: &str) -> bool {
     let mut next: Vec<usize> = Vec::new();
     let mut next_mark = vec![false; m + 1];
     activate(toks, 0, &mut active, &mut mark);
-    for c in arn.chars() {
+    for c in chars {
         for &i in &active {
             if i == m {
                 continue;
@@ -256,7 +324,9 @@ pub fn match_resource_arn(pattern: &Pattern, arn: &str) -> bool {
             match toks[i] {
                 Tok::Lit(l) if l == c => activate(toks, i + 1, &mut next, &mut next_mark),
                 Tok::One if c != ':' => activate(toks, i + 1, &mut next, &mut next_mark),
-                Tok::Many if c != ':' || crosses[i] => activate(toks, i, &mut next, &mut next_mark),
+                Tok::Many if c != ':' || crosses(toks, i) => {
+                    activate(toks, i, &mut next, &mut next_mark);
+                }
                 _ => {}
             }
         }
@@ -364,6 +434,60 @@ mod tests {
         ));
         let long = format!("arn:aws:s3:::{}", "a".repeat(20_000));
         assert!(!m(&format!("arn:aws:s3:::{}b", "*a".repeat(500)), &long));
+    }
+
+    /// The bit-set simulation and the general one agree, on every split of a pattern into a
+    /// literal head and a rest, and on patterns too long for the bit set.
+    #[test]
+    fn arn_simulations_agree() {
+        let patterns = [
+            "arn:aws:s3:::bucket/*",
+            "arn:aws:s3:*",
+            "arn:aws:ec2:*:111122223333:instance/*",
+            "arn:aws:ec2:us-*-1:111122223333:instance/*",
+            "arn:aws:s3:::b?cket",
+            "arn:aws:iam::*:role/a",
+            "arn:aws:rds:us-east-1:111122223333:db:*",
+            "*",
+            "*:role/*",
+            "arn:*:iam::*:role/team-?-*",
+            "arn:aws:iam::111122223333:role/*/deploy-*",
+        ];
+        let arns = [
+            "arn:aws:s3:::bucket/a/b:c",
+            "arn:aws:s3:::bucket",
+            "arn:aws:s3:::b:cket",
+            "arn:aws:s3:::bucket/key",
+            "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+            "arn:aws:ec2:us-east:x-1:111122223333:instance/i-1",
+            "arn:aws:iam::1:2:role/b",
+            "arn:aws:iam::1:role/a",
+            "arn:aws:rds:us-east-1:111122223333:db:mydb",
+            "arn:aws:iam::111122223333:role/team-a-x",
+            "arn:aws:iam::111122223333:role/ci/app/deploy-x",
+            "",
+        ];
+        for p in patterns {
+            let toks = Pattern::new(p).toks().to_vec();
+            for arn in arns {
+                let expected = simulate(&toks, arn.chars());
+                assert_eq!(simulate_small(&toks, arn.chars()), expected, "{p} {arn}");
+                // the head compared first, then either simulation on the rest
+                assert_eq!(
+                    match_resource_arn(&Pattern::new(p), arn),
+                    expected,
+                    "{p} {arn}"
+                );
+            }
+        }
+        // long patterns take the general simulation
+        let long = format!("arn:aws:s3:::*{}*", "a?".repeat(100));
+        let hit = format!("arn:aws:s3:::x{}", "ab".repeat(100));
+        assert!(match_resource_arn(&Pattern::new(&long), &hit));
+        assert!(!match_resource_arn(
+            &Pattern::new(&long),
+            &hit[..hit.len() - 1]
+        ));
     }
 
     #[test]
