@@ -22,7 +22,7 @@ use petgraph::visit::EdgeRef;
 use crate::account::{Account, PrincipalIdx};
 use crate::graph::{Edge, Node, PermissionGraph};
 use crate::privesc::PathCatalog;
-use crate::rights::Rights;
+use crate::rights::{LimitsKey, Rights};
 
 /// Components up to this size are searched directly; in larger ones, paths follow a
 /// breadth-first tree towards the target, built once per target.
@@ -111,7 +111,14 @@ pub struct Condensed {
     answers: Mutex<Answers>,
     /// Each component's common holders, broadest first.
     holders: Mutex<HashMap<CompIdx, Arc<Holders>>>,
+    /// (limits, question tag, asker) -> what each personal holder contributes.
+    personal_sets: Mutex<HashMap<(LimitsKey, String, String), Arc<PersonalTable>>>,
 }
+
+/// What each holder whose rights depend on the principal (in [`Condensed`]'s `personal`
+/// order) contributes to one question for principals with the same limits: its breadth and
+/// set, worked out the first time one of them reaches it (`None`: no rights).
+type PersonalTable = Vec<std::sync::OnceLock<Option<(usize, Arc<ActionSet>)>>>;
 
 /// A component's holders with their breadth and rights.
 type Holders = Vec<(usize, Entry, Arc<EffectiveSummary>)>;
@@ -254,6 +261,7 @@ impl Condensed {
             trees: Mutex::new(HashMap::new()),
             answers: Mutex::new(HashMap::new()),
             holders: Mutex::new(HashMap::new()),
+            personal_sets: Mutex::new(HashMap::new()),
         }
     }
 
@@ -278,20 +286,22 @@ impl Condensed {
     }
 
     /// The shares of what principal `p` (at `start`) reaches, for one question: `tag` names
-    /// the question (what `contribution` computes besides the holder's rights),
-    /// `contribution` gives a holder's set. Shares are disjoint, nearest first (the
-    /// principal's own component, then downstream), broadest first within a component.
+    /// the question (what `contribution` computes besides the holder's rights), `asker` what
+    /// it also depends on for a group or account admin (the principal's request context, for
+    /// a rule that judges requests in it; empty when nothing), `contribution` gives a
+    /// holder's set. Shares are disjoint, nearest first (the principal's own component, then
+    /// downstream), broadest first within a component.
     ///
     /// Principals and rewrites give every principal that reaches them the same rights: their
     /// shares are worked out once per (component, question). Groups and account admin give
-    /// rights under the reaching principal's limits: they are asked per principal and merged
-    /// in at their distance.
+    /// rights under the reaching principal's limits: their contributions are worked out once
+    /// per (limits, question, asker), and merged in per principal at their distance.
     pub fn shares(
         &self,
         ctx: &Reaching<'_>,
         p: PrincipalIdx,
         start: NodeIndex,
-        tag: &str,
+        (tag, asker): (&str, &str),
         contribution: &mut dyn FnMut(&Arc<EffectiveSummary>, &Entry) -> Arc<ActionSet>,
     ) -> Arc<Vec<Share>> {
         let c = self.comp(start);
@@ -322,24 +332,30 @@ impl Condensed {
             Arc::new(out)
         };
         let mut personal: Vec<(usize, usize, Entry, CompIdx, Arc<ActionSet>)> = Vec::new();
-        for (entry, dist) in &self.personal {
+        let mut table: Option<Arc<PersonalTable>> = None;
+        for (i, (entry, dist)) in self.personal.iter().enumerate() {
             let depth = dist[c];
             if depth == u32::MAX || entry.node(ctx.graph) == Some(start) {
                 continue;
             }
-            let Some(rights) = ctx.rights_of(p, *entry) else {
-                continue;
-            };
             let Some(node) = entry.node(ctx.graph) else {
                 continue;
             };
-            let set = contribution(&rights, entry);
+            // the same for every principal with these limits
+            let table = table.get_or_insert_with(|| self.personal_table(ctx, p, tag, asker));
+            let made = table[i].get_or_init(|| {
+                let rights = ctx.rights_of(p, *entry)?;
+                Some((breadth(&rights), contribution(&rights, entry)))
+            });
+            let Some((breadth, set)) = made else {
+                continue;
+            };
             personal.push((
                 depth as usize,
-                breadth(&rights),
+                *breadth,
                 *entry,
                 self.comp(node),
-                set,
+                Arc::clone(set),
             ));
         }
         if personal.is_empty() {
@@ -371,6 +387,29 @@ impl Condensed {
             push(&mut out, &mut covered, (entry, comp, depth, breadth), &set);
         }
         Arc::new(out)
+    }
+
+    /// The contributions of the personal holders to question (`tag`, `asker`) for principals
+    /// with `p`'s limits (made empty the first time).
+    fn personal_table(
+        &self,
+        ctx: &Reaching<'_>,
+        p: PrincipalIdx,
+        tag: &str,
+        asker: &str,
+    ) -> Arc<PersonalTable> {
+        let key = (
+            Rights::limits(ctx.account, p),
+            tag.to_string(),
+            asker.to_string(),
+        );
+        let Ok(mut tables) = self.personal_sets.lock() else {
+            // a poisoned lock only costs the sharing
+            return Arc::new(self.personal.iter().map(|_| Default::default()).collect());
+        };
+        Arc::clone(tables.entry(key).or_insert_with(|| {
+            Arc::new(self.personal.iter().map(|_| Default::default()).collect())
+        }))
     }
 
     /// The holders of component `c` whose rights are the same for whoever reaches them

@@ -31,7 +31,7 @@ pub struct Rights {
 
 /// A principal's limits: its permissions boundary, and whether SCPs apply (not to
 /// service-linked roles).
-type LimitsKey = (Option<PolicyIdx>, bool);
+pub(crate) type LimitsKey = (Option<PolicyIdx>, bool);
 
 /// A group under some limits.
 type GroupKey = (GroupIdx, LimitsKey);
@@ -198,7 +198,7 @@ impl Rights {
         g: GroupIdx,
     ) -> Arc<EffectiveSummary> {
         let p = &account.principals[principal];
-        let key = (g, (p.boundary, account.is_service_linked(principal)));
+        let key = (g, Rights::limits(account, principal));
         cached(&self.groups, key, || {
             Arc::new(combine(
                 &self.policies,
@@ -217,11 +217,19 @@ impl Rights {
         account: &Account,
         principal: PrincipalIdx,
     ) -> Arc<EffectiveSummary> {
-        let p = &account.principals[principal];
-        let key = (p.boundary, account.is_service_linked(principal));
-        cached(&self.admins, key, || {
+        cached(&self.admins, Rights::limits(account, principal), || {
             Arc::new(self.admin_summary(account, principal, false))
         })
+    }
+
+    /// The limits the rights of a group or of account admin are cut down to for `principal`:
+    /// principals with the same limits get the same rights from [`Rights::group_for`] and
+    /// [`Rights::admin_under_limits`].
+    pub(crate) fn limits(account: &Account, principal: PrincipalIdx) -> LimitsKey {
+        (
+            account.principals[principal].boundary,
+            account.is_service_linked(principal),
+        )
     }
 
     /// The statement that lets principal `p` do action `id` on any resource, when nothing can

@@ -133,7 +133,9 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
             .or_insert_with(|| crate::access::agent_context(ctx.account, q, false));
         guarded(ctx, &g.statement, agent)
     };
-    let shares = attribute(ctx, view, "destructive", |holder| {
+    // a group's or account admin's requests are the agent's own: judged in its context
+    let asker = tags.get(view.idx).map_or("destructive", |t| &**t);
+    let shares = attribute(ctx, view, ("destructive", asker), |holder| {
         let q = actor(holder);
         let tag = tags.get(q).map_or("destructive", |t| &**t);
         ctx.memo.get(holder, tag, || {

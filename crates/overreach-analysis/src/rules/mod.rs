@@ -76,12 +76,14 @@ pub(crate) fn start(
 
 /// Gives each action to the first holder that contributes it: the principal's own rights
 /// first, then what it reaches (its component, then downstream: see `condensed`).
-/// `tag` names what `contribution` computes besides a holder's rights (the declared role, the
-/// agent's context). Returns the holders that got something, with their share and path.
+/// `question` names what `contribution` computes besides a holder's rights: a tag (the
+/// declared role) and, for a group or account admin (whose rights are the principal's), what
+/// it also depends on (the principal's request context; empty when nothing). Returns the
+/// holders that got something, with their share and path.
 pub(crate) fn attribute(
     ctx: &Context<'_>,
     view: &PrincipalView,
-    tag: &str,
+    question: (&str, &str),
     mut contribution: impl FnMut(&Holder) -> Arc<ActionSet>,
 ) -> Vec<(Holder, ActionSet)> {
     let own = view.own(ctx);
@@ -93,7 +95,7 @@ pub(crate) fn attribute(
     out.extend(attribute_beyond(
         ctx,
         view,
-        tag,
+        question,
         (*own_set).clone(),
         contribution,
     ));
@@ -105,7 +107,7 @@ pub(crate) fn attribute(
 pub(crate) fn attribute_beyond(
     ctx: &Context<'_>,
     view: &PrincipalView,
-    tag: &str,
+    question: (&str, &str),
     covered: ActionSet,
     mut contribution: impl FnMut(&Holder) -> Arc<ActionSet>,
 ) -> Vec<(Holder, ActionSet)> {
@@ -113,14 +115,14 @@ pub(crate) fn attribute_beyond(
         return Vec::new();
     };
     let reaching = ctx.reaching();
-    // a reached holder's contribution depends on its rights only (and the question's tag)
+    // a reached holder's contribution depends on its rights only (and the question)
     let mut ask = |rights: &Arc<overreach_policy::summary::EffectiveSummary>,
                    entry: &crate::condensed::Entry| {
         contribution(&asked(ctx, start, *entry, Arc::clone(rights)))
     };
     let shares = ctx
         .condensed
-        .shares(&reaching, view.idx, start, tag, &mut ask);
+        .shares(&reaching, view.idx, start, question, &mut ask);
     let mut out = Vec::new();
     for share in shares.iter() {
         let set = share.set.difference(&covered);
