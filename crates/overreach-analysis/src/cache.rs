@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::RwLock;
 
-/// A map with [`IndexHasher`]: for keys that are addresses, small integers, or the memo's
-/// question tags (a declared role's name, a principal kind with tags). Tags can come from the
-/// input, but there are few of them (one per declared role and per kind of acting principal),
-/// so even keys made to collide cost a scan of that few.
+/// A map with [`IndexHasher`]: for keys that are addresses, small integers (or short lists of
+/// them: the places of a hub's targets, how a caller's patterns match a target), principal and
+/// group nodes, or the memo's question tags (a declared role's name, a principal kind with
+/// tags). Tags can come from the input, but there are few of them (one per declared role and
+/// per kind of acting principal), so even keys made to collide cost a scan of that few.
 pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IndexHasher>>;
 
 /// The hasher of [`FastMap`] (the multiply-rotate step of rustc's `FxHasher`).

@@ -20,6 +20,7 @@ use petgraph::visit::EdgeRef;
 
 use crate::access::decide;
 use crate::account::{Account, GroupIdx, PolicyIdx, PrincipalIdx, PrincipalType, arn_account};
+use crate::cache::FastMap;
 use crate::rights::Rights;
 
 /// A node of the graph.
@@ -729,7 +730,7 @@ pub(crate) type Links = Arc<Vec<(Node, Grounds)>>;
 /// for one hop of a path (reports join them).
 pub(crate) struct TargetHubs<'a> {
     label: &'a str,
-    by_targets: HashMap<Vec<Node>, Node>,
+    by_targets: FastMap<TargetSet, Node>,
     /// (shared layers, is a user) -> the links of the class of callers decided alike.
     classes: HashMap<(usize, bool), Links>,
     /// Shared layers -> whether nothing in them depends on who the caller is.
@@ -739,9 +740,18 @@ pub(crate) struct TargetHubs<'a> {
     /// `universe`'s ARNs (its places are the universe's).
     index: ArnIndex,
     /// Target -> its place in `universe`.
-    place: HashMap<Node, usize>,
+    place: FastMap<Node, usize>,
     /// Grant pattern -> the targets it matches (places, sorted) and its hub once made.
     by_pattern: HashMap<String, (Arc<Vec<usize>>, Option<Node>)>,
+}
+
+/// A set of targets as a hub's key: their places in the universe, ascending (a caller's group
+/// may hold every role of the account: places hash and compare faster than nodes), or the
+/// nodes when one is not in the universe.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum TargetSet {
+    Places(Vec<usize>),
+    Nodes(Vec<Node>),
 }
 
 impl<'a> TargetHubs<'a> {
@@ -762,7 +772,7 @@ impl<'a> TargetHubs<'a> {
             .collect();
         TargetHubs {
             label,
-            by_targets: HashMap::new(),
+            by_targets: FastMap::default(),
             classes: HashMap::new(),
             free: HashMap::new(),
             universe,
@@ -829,7 +839,7 @@ impl<'a> TargetHubs<'a> {
         out: &mut Vec<PlannedEdge>,
     ) -> Vec<(Node, Grounds)> {
         let mut links = Vec::with_capacity(groups.len());
-        for (mut grounds, mut targets) in groups {
+        for (mut grounds, targets) in groups {
             if let [(node, target)] = targets.as_slice() {
                 grounds.join(target);
                 links.push((node.clone(), grounds));
@@ -840,8 +850,16 @@ impl<'a> TargetHubs<'a> {
                 continue;
             }
             // each target's place looked up once (a group may hold thousands)
-            targets.sort_by_cached_key(|(n, _)| self.place.get(n).copied());
-            let key: Vec<Node> = targets.iter().map(|(n, _)| n.clone()).collect();
+            let mut placed: Vec<(Option<usize>, (Node, Arc<Grounds>))> = targets
+                .into_iter()
+                .map(|t| (self.place.get(&t.0).copied(), t))
+                .collect();
+            placed.sort_by_key(|(place, _)| *place);
+            let key = match placed.iter().map(|(place, _)| *place).collect() {
+                Some(places) => TargetSet::Places(places),
+                None => TargetSet::Nodes(placed.iter().map(|(_, (n, _))| n.clone()).collect()),
+            };
+            let targets = placed.into_iter().map(|(_, t)| t);
             let hub = match self.by_targets.get(&key) {
                 Some(hub) => hub.clone(),
                 None => {
@@ -1192,7 +1210,7 @@ pub(crate) struct AlikeRoles<'a> {
     patterns: HashMap<PrincipalIdx, Option<Vec<Pattern>>>,
     /// (caller, trust class) -> signature of a role's ARN under the caller's and the class's
     /// patterns -> the decision and the trust policy it was made with.
-    decided: HashMap<(PrincipalIdx, usize), HashMap<Vec<bool>, Decided>>,
+    decided: FastMap<(PrincipalIdx, usize), FastMap<Vec<bool>, Decided>>,
     /// The signature of the role at hand.
     signature: Vec<bool>,
     /// Trust policy -> whom it may name.
@@ -1210,7 +1228,7 @@ impl<'a> AlikeRoles<'a> {
             classes: HashMap::new(),
             class_patterns: Vec::new(),
             patterns: HashMap::new(),
-            decided: HashMap::new(),
+            decided: FastMap::default(),
             signature: Vec::new(),
             admissions: HashMap::new(),
         }

@@ -4,7 +4,7 @@
 //! evaluator against the principal's own layers; prerequisites (a role that trusts the service,
 //! an instance profile, a policy attached to the principal) are checked against the account.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
 use overreach_policy::eval::{
@@ -566,7 +566,7 @@ struct AlikeTargets<'t> {
     /// The signature of the target at hand.
     signature: Vec<u32>,
     /// Signature -> the decision's index (`None`: denied).
-    decided: HashMap<Vec<u32>, Option<usize>>,
+    decided: crate::cache::FastMap<Vec<u32>, Option<usize>>,
 }
 
 impl<'t> AlikeTargets<'t> {
@@ -581,7 +581,7 @@ impl<'t> AlikeTargets<'t> {
             attached,
             signature: Vec::new(),
             patterns: crate::access::resource_patterns(account, p, &actions),
-            decided: HashMap::new(),
+            decided: crate::cache::FastMap::default(),
         }
     }
 
