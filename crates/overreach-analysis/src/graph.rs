@@ -718,7 +718,10 @@ pub(crate) type PlannedEdge = (Node, Node, Arc<Grounds>);
 /// A caller's targets grouped by the decision about the caller's own requests: the caller's
 /// grounds, and each target with what the target itself contributes (its trust policy's
 /// statement, the service trust a PassRole path needs).
-pub(crate) type Groups = Vec<(Grounds, Vec<(Node, Arc<Grounds>)>)>;
+pub(crate) type Groups = Vec<(Grounds, Vec<Target>)>;
+
+/// A target with what it contributes.
+pub(crate) type Target = (Node, Arc<Grounds>);
 
 /// Where a caller's edges go (hubs or single targets), and why.
 pub(crate) type Links = Arc<Vec<(Node, Grounds)>>;
@@ -850,7 +853,7 @@ impl<'a> TargetHubs<'a> {
                 continue;
             }
             // each target's place looked up once (a group may hold thousands)
-            let mut placed: Vec<(Option<usize>, (Node, Arc<Grounds>))> = targets
+            let mut placed: Vec<(Option<usize>, Target)> = targets
                 .into_iter()
                 .map(|t| (self.place.get(&t.0).copied(), t))
                 .collect();
