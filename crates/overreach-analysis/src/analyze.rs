@@ -92,6 +92,8 @@ pub struct Memo {
     /// Per grant (by address): its resources as written and its statement, shared by every
     /// action the evidence cites it for.
     cites: std::sync::RwLock<FastMap<usize, Citation>>,
+    /// The edges of one report hop -> the hop, shared by every path through them.
+    hops: std::sync::RwLock<FastMap<Vec<EdgeIndex>, Arc<Hop>>>,
 }
 
 /// How evidence cites a grant: its resources as written and its statement (one allocation per
@@ -156,6 +158,23 @@ impl Memo {
                 statement: grant.statement.clone(),
             })
         })
+    }
+
+    /// The report hop of `edges` (one hop: see [`shared_hops`]), made once.
+    fn hop(
+        &self,
+        graph: &PermissionGraph,
+        account: &Account,
+        edges: &[EdgeIndex],
+    ) -> Option<Arc<Hop>> {
+        if let Some(hit) = self.hops.read().ok().and_then(|m| m.get(edges).cloned()) {
+            return Some(hit);
+        }
+        let made = Arc::new(hops(graph, account, edges).pop()?);
+        if let Ok(mut m) = self.hops.write() {
+            m.insert(edges.to_vec(), Arc::clone(&made));
+        }
+        Some(made)
     }
 
     /// The set for `holder` and `tag`, computed by `f` the first time.
@@ -245,6 +264,15 @@ impl PrincipalView {
             .path
             .as_deref()
             .map(|edges| hops(ctx.graph, ctx.account, edges))
+            .unwrap_or_default()
+    }
+
+    /// [`PrincipalView::via`] with each hop shared by every finding that shows it.
+    pub fn shared_via(&self, ctx: &Context<'_>, holder: &Holder) -> Vec<Arc<Hop>> {
+        holder
+            .path
+            .as_deref()
+            .map(|edges| shared_hops(ctx, edges))
             .unwrap_or_default()
     }
 
@@ -434,6 +462,34 @@ pub fn hops(graph: &PermissionGraph, account: &Account, edges: &[EdgeIndex]) -> 
     out
 }
 
+/// [`hops`], each made once per analysis: a large account's findings show the same hops
+/// again and again (one per holder of each finding). A hop is made of the edges from the
+/// first after the previous hop up to the first that does not end at a hub, leaving out
+/// edges that are not hops (membership, attachment), as [`hops`] joins them.
+fn shared_hops(ctx: &Context<'_>, edges: &[EdgeIndex]) -> Vec<Arc<Hop>> {
+    let graph = &ctx.graph.graph;
+    let mut out = Vec::with_capacity(edges.len());
+    let mut segment: Vec<EdgeIndex> = Vec::new();
+    for &e in edges {
+        let Some((_, to)) = graph.edge_endpoints(e) else {
+            continue;
+        };
+        if graph[e].grounds().is_none() {
+            continue;
+        }
+        segment.push(e);
+        if !matches!(graph[to], Node::PathTargets(_)) {
+            out.extend(ctx.memo.hop(ctx.graph, ctx.account, &segment));
+            segment.clear();
+        }
+    }
+    // a path ending at a hub (not asked for by the rules) keeps its last hop
+    if !segment.is_empty() {
+        out.extend(ctx.memo.hop(ctx.graph, ctx.account, &segment));
+    }
+    out
+}
+
 /// One edge as a report hop.
 pub fn hop(graph: &PermissionGraph, account: &Account, e: EdgeIndex) -> Option<Hop> {
     let (from, to) = graph.graph.edge_endpoints(e)?;
@@ -484,5 +540,115 @@ pub fn node_label(account: &Account, node: &Node) -> String {
         Node::AccountRoot => format!("arn:{}:iam::{}:root", account.partition, account.id),
         Node::AccountAdmin => "account-admin".into(),
         Node::PathTargets(path) => format!("every target of {path}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Shared hops are the hops [`hops`] makes, on every path of up to four edges from every
+    /// principal: through hubs (an escalation path's targets, the roles trusting the account),
+    /// past edges that are not hops, and ending at a hub.
+    #[test]
+    fn shared_hops_are_the_hops_of_the_path() {
+        let a = "arn:aws:iam::111122223333";
+        let role = |name: &str, trust: serde_json::Value| {
+            json!({"Path": "/", "RoleName": name, "RoleId": format!("AROA{name}"),
+                "Arn": format!("{a}:role/{name}"), "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                    "Principal": trust, "Action": "sts:AssumeRole"}]},
+                "RolePolicyList": [], "AttachedManagedPolicies": [], "Tags": []})
+        };
+        let user = |name: &str| {
+            json!({"Path": "/", "UserName": name, "UserId": format!("AIDA{name}"),
+                "Arn": format!("{a}:user/{name}"), "GroupList": ["devs"],
+                "AttachedManagedPolicies": [], "Tags": [],
+                "UserPolicyList": [{"PolicyName": "work", "PolicyDocument": {
+                    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [
+                        "iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction",
+                        "sts:AssumeRole"], "Resource": "*"}]}}]})
+        };
+        let snapshot = json!({
+            "UserDetailList": [user("dev"), user("ops")],
+            "GroupDetailList": [{"Path": "/", "GroupName": "devs", "GroupId": "AGPADEVS",
+                "Arn": format!("{a}:group/devs"), "GroupPolicyList": [],
+                "AttachedManagedPolicies": []}],
+            "RoleDetailList": [
+                role("fn-1", json!({"Service": "lambda.amazonaws.com"})),
+                role("fn-2", json!({"Service": "lambda.amazonaws.com"})),
+                role("team-1", json!({"AWS": format!("{a}:root")})),
+                role("team-2", json!({"AWS": format!("{a}:root")})),
+            ],
+            "Policies": []
+        });
+        let snapshot = Snapshot::from_slice(snapshot.to_string().as_bytes()).unwrap();
+        let config = Config::parse("", "overreach.toml").unwrap();
+        let baselines = Baselines::build(
+            &config,
+            &Default::default(),
+            Catalog::embedded(),
+            ManagedPolicies::embedded(),
+        )
+        .unwrap();
+        let options = Options::default();
+        let analysis = analyze(
+            &snapshot,
+            &config,
+            &baselines,
+            &Default::default(),
+            &options,
+        );
+        let ctx = Context {
+            account: &analysis.account,
+            snapshot: &snapshot,
+            rights: &analysis.rights,
+            graph: &analysis.graph,
+            condensed: &analysis.condensed,
+            config: &config,
+            baselines: &baselines,
+            declared: &analysis.declared,
+            options: &options,
+            catalog: Catalog::embedded(),
+            memo: Memo::default(),
+        };
+        let graph = &analysis.graph.graph;
+        let mut paths: Vec<Vec<EdgeIndex>> = Vec::new();
+        let mut frontier: Vec<(NodeIndex, Vec<EdgeIndex>)> = graph
+            .node_indices()
+            .filter(|&n| matches!(graph[n], Node::Principal(_)))
+            .map(|n| (n, Vec::new()))
+            .collect();
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for (node, path) in &frontier {
+                for e in graph.edges(*node) {
+                    use petgraph::visit::EdgeRef;
+                    let mut longer = path.clone();
+                    longer.push(e.id());
+                    next.push((e.target(), longer));
+                }
+            }
+            paths.extend(next.iter().map(|(_, p)| p.clone()));
+            frontier = next;
+        }
+        let mut through_hub = false;
+        for path in &paths {
+            through_hub |= path.iter().any(|&e| {
+                graph
+                    .edge_endpoints(e)
+                    .is_some_and(|(_, to)| matches!(graph[to], Node::PathTargets(_)))
+            });
+            let shared: Vec<Hop> = shared_hops(&ctx, path)
+                .iter()
+                .map(|h| Hop::clone(h))
+                .collect();
+            assert_eq!(shared, hops(ctx.graph, ctx.account, path), "{path:?}");
+        }
+        assert!(
+            through_hub,
+            "no path crosses a hub: the test proves nothing"
+        );
     }
 }

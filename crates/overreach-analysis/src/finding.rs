@@ -169,8 +169,8 @@ pub struct ExcessGroup {
     /// shared by the groups of one holder.
     pub holder: Arc<str>,
     /// The hops from the finding's principal to the holder (empty: its own policies), shared
-    /// by the groups of one holder.
-    pub via: Arc<[Hop]>,
+    /// by the groups of one holder; each hop is shared by every finding that shows it.
+    pub via: Arc<[Arc<Hop>]>,
 }
 
 /// At most this many actions are listed per excess group; `count` has the full number.

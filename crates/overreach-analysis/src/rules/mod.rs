@@ -185,7 +185,7 @@ pub(crate) struct Evidence {
     /// How many groups are not listed.
     pub omitted: usize,
     /// The hops to each holder, in the order of the shares.
-    pub vias: Vec<Arc<[crate::finding::Hop]>>,
+    pub vias: Vec<Arc<[Arc<crate::finding::Hop>]>>,
 }
 
 /// One excess group before its actions are listed.
@@ -317,9 +317,9 @@ pub(crate) fn evidence(
     let head = keyed.len().min(MAX_GROUPS_LISTED);
     keyed[..head].sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let counts: Vec<GroupCount> = keyed.into_iter().map(|(_, g)| g).collect();
-    let vias: Vec<Arc<[crate::finding::Hop]>> = shares
+    let vias: Vec<Arc<[Arc<crate::finding::Hop>]>> = shares
         .iter()
-        .map(|(h, _)| Arc::from(view.via(ctx, h)))
+        .map(|(h, _)| Arc::from(view.shared_via(ctx, h)))
         .collect();
     let labels: Vec<Arc<str>> = shares
         .iter()

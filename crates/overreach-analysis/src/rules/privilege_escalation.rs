@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use super::{RuleInfo, attribute_beyond, evidence, granted, start};
 use crate::analyze::{Context, PrincipalView};
-use crate::finding::{Confidence, Finding, HopKind, Severity};
+use crate::finding::{Confidence, Finding, Hop, HopKind, Severity};
 
 pub(super) const RULE: RuleInfo = RuleInfo {
     id: "privilege-escalation",
@@ -50,7 +50,7 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     let mut conditional = true;
     let mut inconclusive = true;
     let mut gained = ActionSet::empty(ctx.catalog.len());
-    let mut path = Vec::new();
+    let mut path: Vec<Hop> = Vec::new();
     let mut biggest = 0;
     let mut first = String::new();
     for ((holder, share), via) in shares.iter().zip(&evidence.vias) {
@@ -64,7 +64,7 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         let size = share.len();
         if size > biggest {
             biggest = size;
-            path = via.to_vec();
+            path = via.iter().map(|h| Hop::clone(h)).collect();
             first = holder.label.clone();
         }
         gained.union_with(share);

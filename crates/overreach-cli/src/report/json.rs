@@ -225,7 +225,7 @@ pub fn finding(f: &Finding) -> FindingEntry<'_> {
                 count: g.count,
                 truncated: g.count > g.actions.len(),
                 holder: &g.holder,
-                via: g.via.iter().map(hop).collect(),
+                via: g.via.iter().map(|h| hop(h)).collect(),
                 actions: g
                     .actions
                     .iter()
