@@ -147,7 +147,7 @@ fn run_case(rule: &str, case: &Path) -> Vec<String> {
         }
         for step in strings(&want["path_includes"]) {
             let hit = found.iter().any(|f| {
-                f.path.iter().chain(f.excess.iter().flat_map(|g| g.via.iter().map(|h| &**h))).any(|h| {
+                f.path.iter().chain(f.excess.iter().flat_map(|g| g.via().iter().map(|h| &**h))).any(|h| {
                     h.to == step || h.from == step || matches!(&h.kind, overreach_analysis::finding::HopKind::Escalation { path, .. } if *path == step)
                 })
             });

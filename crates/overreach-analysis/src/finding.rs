@@ -164,12 +164,33 @@ pub struct ExcessGroup {
     /// How many actions (all of them, even when `actions` is cut short).
     pub count: usize,
     /// The actions (at most [`MAX_ACTIONS_LISTED`]).
-    pub actions: Vec<ExcessAction>,
-    /// The principal whose policies grant them (the finding's principal, or one it reaches),
-    /// shared by the groups of one holder.
+    pub actions: Box<[ExcessAction]>,
+    /// Who grants them and how the finding's principal reaches it (shared by the groups of
+    /// one holder: a large account has millions of groups).
+    pub reach: Arc<Reach>,
+}
+
+impl ExcessGroup {
+    /// The principal whose policies grant the actions (the finding's principal, or one it
+    /// reaches).
+    pub fn holder(&self) -> &str {
+        &self.reach.holder
+    }
+
+    /// The hops from the finding's principal to the holder (empty: its own policies).
+    pub fn via(&self) -> &[Arc<Hop>] {
+        &self.reach.via
+    }
+}
+
+/// A holder of excess actions as a finding reaches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reach {
+    /// The principal whose policies grant the actions (the finding's principal, or one it
+    /// reaches).
     pub holder: Arc<str>,
-    /// The hops from the finding's principal to the holder (empty: its own policies), shared
-    /// by the groups of one holder; each hop is shared by every finding that shows it.
+    /// The hops from the finding's principal to the holder (empty: its own policies); each
+    /// hop is shared by every finding that shows it.
     pub via: Arc<[Arc<Hop>]>,
 }
 

@@ -8,7 +8,7 @@ use overreach_policy::{AccessLevel, ActionSet, Catalog};
 
 use crate::analyze::{Context, Holder, PrincipalView};
 use crate::finding::{
-    ExcessAction, ExcessGroup, Finding, MAX_ACTIONS_LISTED, MAX_GROUPS_LISTED, Severity,
+    ExcessAction, ExcessGroup, Finding, MAX_ACTIONS_LISTED, MAX_GROUPS_LISTED, Reach, Severity,
 };
 
 mod agent_assumes_human_role;
@@ -321,9 +321,15 @@ pub(crate) fn evidence(
         .iter()
         .map(|(h, _)| Arc::from(view.shared_via(ctx, h)))
         .collect();
-    let labels: Vec<Arc<str>> = shares
+    let reaches: Vec<Arc<Reach>> = shares
         .iter()
-        .map(|(h, _)| Arc::from(h.label.as_str()))
+        .zip(&vias)
+        .map(|((h, _), via)| {
+            Arc::new(Reach {
+                holder: Arc::from(h.label.as_str()),
+                via: Arc::clone(via),
+            })
+        })
         .collect();
     let groups = counts
         .iter()
@@ -376,9 +382,8 @@ pub(crate) fn evidence(
                 service: catalog.shared_prefix(g.service),
                 access_level: level_name(g),
                 count: g.count,
-                actions,
-                holder: Arc::clone(&labels[g.holder]),
-                via: Arc::clone(&vias[g.holder]),
+                actions: actions.into_boxed_slice(),
+                reach: Arc::clone(&reaches[g.holder]),
             }
         })
         .collect();

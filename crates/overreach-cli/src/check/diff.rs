@@ -520,10 +520,10 @@ fn locate(base: &Analysed, head: &Analysed, f: &Finding) -> Option<Location> {
         evidence.extend(h.statements.iter().map(|s| (s, f.principal.as_str())));
     }
     for g in &f.excess {
-        for h in g.via.iter() {
+        for h in g.via() {
             evidence.extend(h.statements.iter().map(|s| (s, f.principal.as_str())));
         }
-        evidence.extend(g.actions.iter().map(|a| (a.statement(), &*g.holder)));
+        evidence.extend(g.actions.iter().map(|a| (a.statement(), g.holder())));
     }
     let located = |(s, holder): &(&StatementRef, &str)| {
         statement_location_strict(&head.set, s, holder, &f.principal)

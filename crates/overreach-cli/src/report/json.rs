@@ -224,8 +224,8 @@ pub fn finding(f: &Finding) -> FindingEntry<'_> {
                 access_level: g.access_level,
                 count: g.count,
                 truncated: g.count > g.actions.len(),
-                holder: &g.holder,
-                via: g.via.iter().map(|h| hop(h)).collect(),
+                holder: g.holder(),
+                via: g.via().iter().map(|h| hop(h)).collect(),
                 actions: g
                     .actions
                     .iter()

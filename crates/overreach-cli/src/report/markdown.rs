@@ -268,10 +268,10 @@ fn details(out: &mut String, f: &Finding, drift: Option<&Drift>) {
             if g.count > actions.len() {
                 actions.push("…".into());
             }
-            let holder = if *g.holder == *f.principal || &*g.holder == short(&f.principal) {
+            let holder = if g.holder() == f.principal || g.holder() == short(&f.principal) {
                 "itself".to_string()
             } else {
-                code(short(&g.holder))
+                code(short(g.holder()))
             };
             let _ = writeln!(
                 out,
