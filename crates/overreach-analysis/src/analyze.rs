@@ -94,6 +94,8 @@ pub struct Memo {
     cites: std::sync::RwLock<FastMap<usize, Citation>>,
     /// The edges of one report hop -> the hop, shared by every path through them.
     hops: std::sync::RwLock<FastMap<Vec<EdgeIndex>, Arc<Hop>>>,
+    /// The catalogue's actions of each access level (in the evidence's level order).
+    level_masks: std::sync::OnceLock<Vec<overreach_policy::ActionSet>>,
 }
 
 /// How evidence cites a grant: its resources as written and its statement (one allocation per
@@ -157,6 +159,25 @@ impl Memo {
                 resources: grant.resources.describe(),
                 statement: grant.statement.clone(),
             })
+        })
+    }
+
+    /// The catalogue's actions of each access level, in the evidence's level order (made once).
+    pub(crate) fn level_masks(&self, catalog: &Catalog) -> &[overreach_policy::ActionSet] {
+        self.level_masks.get_or_init(|| {
+            crate::rules::LEVEL_OF
+                .iter()
+                .map(|level| {
+                    overreach_policy::ActionSet::from_ids(
+                        catalog.len(),
+                        (0..catalog.len() as u32).filter(|&id| {
+                            catalog
+                                .service_and_level(id)
+                                .is_some_and(|(_, l)| l == *level)
+                        }),
+                    )
+                })
+                .collect()
         })
     }
 

@@ -217,6 +217,10 @@ impl Evidence {
 
 const LEVELS: usize = 5;
 
+/// Sets of up to this many actions are counted action by action; larger ones word by word
+/// for each service and level (some 2,000 counts of a few words each).
+const WALK_LIMIT: usize = 2048;
+
 fn level_index(level: AccessLevel) -> usize {
     match level {
         AccessLevel::List => 0,
@@ -227,7 +231,7 @@ fn level_index(level: AccessLevel) -> usize {
     }
 }
 
-const LEVEL_OF: [AccessLevel; LEVELS] = [
+pub(crate) const LEVEL_OF: [AccessLevel; LEVELS] = [
     AccessLevel::List,
     AccessLevel::Read,
     AccessLevel::Write,
@@ -257,28 +261,50 @@ pub(crate) fn evidence(
             service as usize * LEVELS + level_index(level)
         })
     };
+    // how many actions of a set each (service, level) has: action by action for a small
+    // set, word by word per service (and level) for a large one
+    let masks = ctx.memo.level_masks(catalog);
+    let count_keys = |set: &ActionSet, add: &mut dyn FnMut(usize, usize)| {
+        if set.len() <= WALK_LIMIT {
+            set.for_each(|id| {
+                if let Some(k) = key(id) {
+                    add(k, 1);
+                }
+            });
+            return;
+        }
+        for (service, info) in catalog.services().iter().enumerate() {
+            if label.is_some() {
+                let n = set.count_in(info.actions.clone(), None);
+                if n > 0 {
+                    add(service * LEVELS + level_index(AccessLevel::Write), n);
+                }
+                continue;
+            }
+            for (level, mask) in masks.iter().enumerate() {
+                let n = set.count_in(info.actions.clone(), Some(mask));
+                if n > 0 {
+                    add(service * LEVELS + level, n);
+                }
+            }
+        }
+    };
     let mut tally = vec![(0usize, false); catalog.services().len() * LEVELS];
     let mut counts = Vec::new();
     for (h, (holder, share)) in shares.iter().enumerate() {
         let mut touched = Vec::new();
-        share.for_each(|id| {
-            if let Some(k) = key(id) {
-                if tally[k].0 == 0 {
-                    touched.push(k);
-                }
-                tally[k].0 += 1;
+        count_keys(share, &mut |k, n| {
+            if tally[k].0 == 0 {
+                touched.push(k);
             }
+            tally[k].0 += n;
         });
         if !holder.conditional {
             let mut sure = ActionSet::empty(catalog.len());
             for grant in holder.rights.grants.iter().filter(|g| !skip(holder, g)) {
                 sure.union_with(&grant.allowed);
             }
-            sure.intersection(share).for_each(|id| {
-                if let Some(k) = key(id) {
-                    tally[k].1 = true;
-                }
-            });
+            count_keys(&sure.intersection(share), &mut |k, _| tally[k].1 = true);
         }
         touched.sort_unstable();
         for k in touched {
