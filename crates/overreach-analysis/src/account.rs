@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use overreach_policy::managed::is_aws_managed_arn;
-use overreach_policy::{ManagedPolicies, NamedPolicy, parse_policy_value};
+use overreach_policy::{ManagedPolicies, NamedPolicy, Policy, PolicyError, parse_policy_value};
 use overreach_snapshot::{PolicyDocument, Snapshot};
 
 /// Index of a policy in [`Account::policies`].
@@ -175,6 +175,7 @@ impl Account {
             policies: Vec::new(),
             by_id: HashMap::new(),
             warnings: Vec::new(),
+            parsed: parse_documents(snapshot),
         };
         // customer managed (and AWS managed) policies listed in the snapshot
         for p in &snapshot.policies {
@@ -480,6 +481,40 @@ struct Builder<'m> {
     policies: Vec<PolicyEntry>,
     by_id: HashMap<String, PolicyIdx>,
     warnings: Vec<String>,
+    /// The snapshot's documents parsed ahead, by address (taken as they are added).
+    parsed: crate::cache::FastMap<usize, Result<Policy, PolicyError>>,
+}
+
+/// Every policy document of the snapshot (managed policies' default versions, inline and
+/// trust policies), parsed on every core: the builder then takes them in its own order, so
+/// the account is the same as if each were parsed when added.
+fn parse_documents(
+    snapshot: &Snapshot,
+) -> crate::cache::FastMap<usize, Result<Policy, PolicyError>> {
+    use rayon::prelude::*;
+    let mut docs: Vec<&PolicyDocument> = snapshot
+        .policies
+        .iter()
+        .filter_map(|p| p.default_version().and_then(|v| v.document.as_ref()))
+        .collect();
+    for g in &snapshot.groups {
+        docs.extend(g.group_policy_list.iter().map(|p| &p.policy_document));
+    }
+    for u in &snapshot.users {
+        docs.extend(u.user_policy_list.iter().map(|p| &p.policy_document));
+    }
+    for r in &snapshot.roles {
+        docs.extend(r.role_policy_list.iter().map(|p| &p.policy_document));
+        docs.extend(r.assume_role_policy_document.as_ref());
+    }
+    docs.par_iter()
+        .map(|&doc| {
+            (
+                std::ptr::from_ref(doc) as usize,
+                parse_policy_value(doc.value()),
+            )
+        })
+        .collect()
 }
 
 impl Builder<'_> {
@@ -494,7 +529,13 @@ impl Builder<'_> {
         if let Some(&i) = self.by_id.get(id) {
             return i;
         }
-        match parse_policy_value(doc.value()) {
+        // INVARIANT: `parsed` is keyed by the addresses of the snapshot's documents, which
+        // outlive the builder; a document not parsed ahead is parsed here
+        let parsed = self
+            .parsed
+            .remove(&(std::ptr::from_ref(doc) as usize))
+            .unwrap_or_else(|| parse_policy_value(doc.value()));
+        match parsed {
             Ok(policy) => self.push(PolicyEntry {
                 id: id.to_string(),
                 origin,

@@ -44,6 +44,11 @@ pub fn parse_policy(text: &str) -> Result<Policy, PolicyError> {
         position: None,
         message: format!("the document is neither JSON nor URL-encoded JSON: {e}"),
     })?;
+    // a good document is parsed once, without tracking the parser's place; a bad one again
+    // with it, so the error names the place
+    if let Ok(raw) = serde_json::from_str::<RawPolicy>(&json) {
+        return Ok(raw.into_policy());
+    }
     let mut de = serde_json::Deserializer::from_str(&json);
     let raw: RawPolicy = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let inner = e.inner();
@@ -66,6 +71,10 @@ pub fn parse_policy(text: &str) -> Result<Policy, PolicyError> {
 pub fn parse_policy_value(value: &serde_json::Value) -> Result<Policy, PolicyError> {
     if let serde_json::Value::String(text) = value {
         return parse_policy(text);
+    }
+    // as in `parse_policy`: the place is tracked only for a document that fails
+    if let Ok(raw) = RawPolicy::deserialize(value) {
+        return Ok(raw.into_policy());
     }
     let raw: RawPolicy = serde_path_to_error::deserialize(value).map_err(|e| PolicyError {
         path: display_path(e.path()),
