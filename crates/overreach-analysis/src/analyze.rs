@@ -181,7 +181,7 @@ impl Memo {
         })
     }
 
-    /// The report hop of `edges` (one hop: see [`shared_hops`]), made once.
+    /// The report hop of a run of edges (see [`for_each_run`]), made once.
     fn hop(
         &self,
         graph: &PermissionGraph,
@@ -191,7 +191,7 @@ impl Memo {
         if let Some(hit) = self.hops.read().ok().and_then(|m| m.get(edges).cloned()) {
             return Some(hit);
         }
-        let made = Arc::new(hops(graph, account, edges).pop()?);
+        let made = Arc::new(joined_hop(graph, account, edges)?);
         if let Ok(mut m) = self.hops.write() {
             m.insert(edges.to_vec(), Arc::clone(&made));
         }
@@ -444,13 +444,56 @@ fn apply_suppression(f: &mut Finding, suppressions: &Suppressions, options: &Opt
 /// hop out of it are one hop of the path (from the caller to the target, with the grounds of
 /// both): hubs are how the graph stores such hops, not steps a principal takes.
 pub fn hops(graph: &PermissionGraph, account: &Account, edges: &[EdgeIndex]) -> Vec<Hop> {
-    let mut out: Vec<Hop> = Vec::with_capacity(edges.len());
-    let mut pending: Option<Hop> = None;
+    let mut out = Vec::with_capacity(edges.len());
+    for_each_run(graph, edges, |run| {
+        out.extend(joined_hop(graph, account, run))
+    });
+    out
+}
+
+/// [`hops`], each made once per analysis: a large account's findings show the same hops
+/// again and again (one per holder of each finding).
+fn shared_hops(ctx: &Context<'_>, edges: &[EdgeIndex]) -> Vec<Arc<Hop>> {
+    let mut out = Vec::with_capacity(edges.len());
+    for_each_run(ctx.graph, edges, |run| {
+        out.extend(ctx.memo.hop(ctx.graph, ctx.account, run));
+    });
+    out
+}
+
+/// Calls `f` with the edges of each report hop of a path, in order: from the first edge after
+/// the previous hop up to the first that does not end at a hub, leaving out edges that are
+/// not hops (membership, attachment). A path ending at a hub (not asked for by the rules)
+/// keeps its last run.
+fn for_each_run(graph: &PermissionGraph, edges: &[EdgeIndex], mut f: impl FnMut(&[EdgeIndex])) {
+    let mut run: Vec<EdgeIndex> = Vec::new();
     for &e in edges {
+        let Some((_, to)) = graph.graph.edge_endpoints(e) else {
+            continue;
+        };
+        if graph.graph[e].grounds().is_none() {
+            continue;
+        }
+        run.push(e);
+        if !matches!(graph.graph[to], Node::PathTargets(_)) {
+            f(&run);
+            run.clear();
+        }
+    }
+    if !run.is_empty() {
+        f(&run);
+    }
+}
+
+/// One report hop from a run of edges (see [`for_each_run`]): from where the first starts to
+/// where the last ends, of the last's kind, with the conditions and statements of all.
+fn joined_hop(graph: &PermissionGraph, account: &Account, run: &[EdgeIndex]) -> Option<Hop> {
+    let mut joined: Option<Hop> = None;
+    for &e in run {
         let Some(mut h) = hop(graph, account, e) else {
             continue;
         };
-        if let Some(into) = pending.take() {
+        if let Some(into) = joined.take() {
             h.from = into.from;
             let keys = std::mem::take(&mut h.condition_keys);
             h.condition_keys = into.condition_keys;
@@ -468,47 +511,9 @@ pub fn hops(graph: &PermissionGraph, account: &Account, edges: &[EdgeIndex]) -> 
             }
             h.inconclusive = into.inconclusive.or(h.inconclusive);
         }
-        let into_hub = graph
-            .graph
-            .edge_endpoints(e)
-            .is_some_and(|(_, to)| matches!(graph.graph[to], Node::PathTargets(_)));
-        if into_hub {
-            pending = Some(h);
-        } else {
-            out.push(h);
-        }
+        joined = Some(h);
     }
-    // a path ending at a hub (not asked for by the rules) keeps its last hop
-    out.extend(pending);
-    out
-}
-
-/// [`hops`], each made once per analysis: a large account's findings show the same hops
-/// again and again (one per holder of each finding). A hop is made of the edges from the
-/// first after the previous hop up to the first that does not end at a hub, leaving out
-/// edges that are not hops (membership, attachment), as [`hops`] joins them.
-fn shared_hops(ctx: &Context<'_>, edges: &[EdgeIndex]) -> Vec<Arc<Hop>> {
-    let graph = &ctx.graph.graph;
-    let mut out = Vec::with_capacity(edges.len());
-    let mut segment: Vec<EdgeIndex> = Vec::new();
-    for &e in edges {
-        let Some((_, to)) = graph.edge_endpoints(e) else {
-            continue;
-        };
-        if graph[e].grounds().is_none() {
-            continue;
-        }
-        segment.push(e);
-        if !matches!(graph[to], Node::PathTargets(_)) {
-            out.extend(ctx.memo.hop(ctx.graph, ctx.account, &segment));
-            segment.clear();
-        }
-    }
-    // a path ending at a hub (not asked for by the rules) keeps its last hop
-    if !segment.is_empty() {
-        out.extend(ctx.memo.hop(ctx.graph, ctx.account, &segment));
-    }
-    out
+    joined
 }
 
 /// One edge as a report hop.
