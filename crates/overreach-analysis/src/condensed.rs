@@ -112,8 +112,18 @@ pub struct Condensed {
     /// Each component's common holders, broadest first.
     holders: Mutex<HashMap<CompIdx, Arc<Holders>>>,
     /// (limits, question tag, asker) -> what each personal holder contributes.
-    personal_sets: Mutex<HashMap<(LimitsKey, String, String), Arc<PersonalTable>>>,
+    personal_sets: Mutex<HashMap<PersonalKey, Arc<PersonalTable>>>,
+    /// (cyclic component, limits, question tag, asker) -> the shares of every principal of
+    /// the component with those limits.
+    cyclic_shares: Mutex<HashMap<(CompIdx, PersonalKey), Shares>>,
 }
+
+/// What a personal holder's contribution depends on besides the holder: the reaching
+/// principal's limits, the question's tag and its asker.
+type PersonalKey = (LimitsKey, String, String);
+
+/// A principal's shares of an answer (see [`Condensed::shares`]).
+type Shares = Arc<Vec<Share>>;
 
 /// What each holder whose rights depend on the principal (in [`Condensed`]'s `personal`
 /// order) contributes to one question for principals with the same limits: its breadth and
@@ -262,6 +272,7 @@ impl Condensed {
             answers: Mutex::new(HashMap::new()),
             holders: Mutex::new(HashMap::new()),
             personal_sets: Mutex::new(HashMap::new()),
+            cyclic_shares: Mutex::new(HashMap::new()),
         }
     }
 
@@ -297,6 +308,46 @@ impl Condensed {
     /// rights under the reaching principal's limits: their contributions are worked out once
     /// per (limits, question, asker), and merged in per principal at their distance.
     pub fn shares(
+        &self,
+        ctx: &Reaching<'_>,
+        p: PrincipalIdx,
+        start: NodeIndex,
+        (tag, asker): (&str, &str),
+        contribution: &mut dyn FnMut(&Arc<EffectiveSummary>, &Entry) -> Arc<ActionSet>,
+    ) -> Arc<Vec<Share>> {
+        let c = self.comp(start);
+        if !self.cyclic[c] {
+            return self.merged_shares(ctx, p, start, (tag, asker), contribution);
+        }
+        // every principal of a cyclic component with the same limits reaches the same holders
+        // at the same distances with the same contributions (the personal holders are groups
+        // and account admin, never the start): its shares are worked out once
+        let key = (
+            c,
+            (
+                Rights::limits(ctx.account, p),
+                tag.to_string(),
+                asker.to_string(),
+            ),
+        );
+        if let Some(hit) = self
+            .cyclic_shares
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).cloned())
+        {
+            return hit;
+        }
+        let made = self.merged_shares(ctx, p, start, (tag, asker), contribution);
+        if let Ok(mut m) = self.cyclic_shares.lock() {
+            m.insert(key, Arc::clone(&made));
+        }
+        made
+    }
+
+    /// [`Condensed::shares`], worked out: the common shares of `start`'s component merged
+    /// with the personal holders' contributions.
+    fn merged_shares(
         &self,
         ctx: &Reaching<'_>,
         p: PrincipalIdx,
