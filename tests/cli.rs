@@ -325,6 +325,39 @@ fn bad_input_names_the_file_and_place() {
         .code(2);
 }
 
+/// What a reached principal gains (a group it joins, admin by writing its own policies) is
+/// explained as that principal's, under its limits, with the hop into the gain.
+#[test]
+fn explain_judges_gains_as_the_gainer() {
+    let snapshot = "fixtures/rules/exceeds-declared-role/fires-gains-judged-under-the-gainers-limits/snapshot.json";
+    let reach = |principal: &str, action: &str| -> Vec<Value> {
+        let out = overreach()
+            .args(["explain", "--snapshot", snapshot, principal, action])
+            .args(["--format", "json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        v["reach"].as_array().cloned().unwrap_or_default()
+    };
+    // bounded-reader's boundary does not limit open-writer, which can write its own policies
+    let ways = reach("role/bounded-reader", "ec2:TerminateInstances");
+    assert_eq!(ways.len(), 1, "{ways:?}");
+    assert_eq!(ways[0]["holder"], "account-admin");
+    let hops = ways[0]["via"].to_string();
+    assert!(
+        hops.contains("role/open-writer") && hops.contains("iam-005"),
+        "{hops}"
+    );
+    // bounded-joiner joins admins within its own boundary, whoever acts as it
+    assert!(reach("user/key-taker", "ec2:TerminateInstances").is_empty());
+    let ways = reach("user/key-taker", "s3:PutObject");
+    assert_eq!(ways.len(), 1, "{ways:?}");
+    assert_eq!(ways[0]["holder"], "arn:aws:iam::111122223333:group/admins");
+}
+
 #[test]
 fn explain_gives_the_decision_first() {
     let out = overreach()

@@ -234,6 +234,10 @@ pub struct Holder {
     pub label: String,
     /// The reached node (`None`: the principal's own rights).
     pub node: Option<NodeIndex>,
+    /// The principal whose requests these rights are used in: the principal itself for its
+    /// own rights, the reached or rewritten principal, or the one that joins a group or
+    /// writes its own policies (see [`crate::condensed::Entry::actor`]).
+    pub actor: PrincipalIdx,
     /// True when some hop holds only under conditions or assumptions.
     pub conditional: bool,
     /// The rights (shared: equal rights are one allocation).
@@ -273,6 +277,7 @@ impl PrincipalView {
         Holder {
             label: ctx.account.principals[self.idx].arn.clone(),
             node: None,
+            actor: self.idx,
             conditional: false,
             rights: Arc::clone(ctx.rights.shared(self.idx)),
             path: None,
@@ -305,7 +310,7 @@ impl PrincipalView {
         path: Vec<EdgeIndex>,
     ) -> Option<Holder> {
         let reaching = ctx.reaching();
-        let rights = reaching.rights_of(self.idx, entry)?;
+        let rights = reaching.rights(entry)?;
         let node = entry.node(ctx.graph)?;
         let conditional = path.iter().any(|&e| {
             ctx.graph.graph[e]
@@ -315,6 +320,7 @@ impl PrincipalView {
         Some(Holder {
             label: node_label(ctx.account, &ctx.graph.graph[node]),
             node: Some(node),
+            actor: entry.actor(ctx.graph)?,
             conditional,
             rights,
             path: Some(Arc::new(path)),

@@ -22,7 +22,7 @@ use petgraph::visit::EdgeRef;
 use crate::account::{Account, PrincipalIdx};
 use crate::graph::{Edge, Node, PermissionGraph};
 use crate::privesc::PathCatalog;
-use crate::rights::{LimitsKey, Rights};
+use crate::rights::Rights;
 
 /// Components up to this size are searched directly; in larger ones, paths follow a
 /// breadth-first tree towards the target, built once per target.
@@ -54,18 +54,34 @@ pub enum Entry {
     /// A user or role reached by an escalation that writes its permission policies: whatever
     /// is written there, within its limits. The edge is the escalation.
     Rewritten(EdgeIndex),
-    /// A group it can join (rights under the principal's limits).
-    Group(NodeIndex),
-    /// Full control of the account (under the principal's limits).
-    Admin(NodeIndex),
+    /// A group (`target`) a principal joins, or full control of the account (`target` is the
+    /// account-admin node) it takes by writing its own policies: the rights it gains, under
+    /// its own limits, its requests made as itself. `edge` is its escalation (into the target,
+    /// or into a hub the target is one of), so the gainer is the edge's source whoever
+    /// reaches it: a principal acting as another joins groups as that other.
+    Gained { edge: EdgeIndex, target: NodeIndex },
 }
 
 impl Entry {
     /// The node the entry's path ends at (a rewrite's target).
     pub fn node(self, graph: &PermissionGraph) -> Option<NodeIndex> {
         match self {
-            Entry::Principal(n) | Entry::Group(n) | Entry::Admin(n) => Some(n),
+            Entry::Principal(n) | Entry::Gained { target: n, .. } => Some(n),
             Entry::Rewritten(e) => graph.graph.edge_endpoints(e).map(|(_, t)| t),
+        }
+    }
+
+    /// The principal whose requests the entry's rights are made as: the reached principal,
+    /// the one whose policies are rewritten, or the one that gains.
+    pub fn actor(self, graph: &PermissionGraph) -> Option<PrincipalIdx> {
+        let node = match self {
+            Entry::Principal(n) => n,
+            Entry::Rewritten(e) => graph.graph.edge_endpoints(e)?.1,
+            Entry::Gained { edge, .. } => graph.graph.edge_endpoints(edge)?.0,
+        };
+        match graph.graph[node] {
+            Node::Principal(q) => Some(q),
+            _ => None,
         }
     }
 }
@@ -100,10 +116,9 @@ pub struct Condensed {
     hub: Vec<bool>,
     /// Rewriting escalation edges leaving each component.
     rewrites: Vec<Vec<EdgeIndex>>,
-    /// Holders whose rights depend on who reaches them (groups and account admin, under the
-    /// principal's limits), with the distance of every component to them (`u32::MAX`: not
-    /// reached).
-    personal: Vec<(Entry, Vec<u32>)>,
+    /// What the members of each component gain by their escalations into groups and account
+    /// admin ([`Entry::Gained`]).
+    gains: Vec<Vec<Entry>>,
     /// Tells this condensation's searches kept per thread from another's (never 0).
     id: u64,
     /// Breadth-first trees towards a target inside a large component, by target.
@@ -111,24 +126,7 @@ pub struct Condensed {
     answers: Mutex<Answers>,
     /// Each component's common holders, broadest first.
     holders: Mutex<HashMap<CompIdx, Arc<Holders>>>,
-    /// (limits, question tag, asker) -> what each personal holder contributes.
-    personal_sets: Mutex<HashMap<PersonalKey, Arc<PersonalTable>>>,
-    /// (cyclic component, limits, question tag, asker) -> the shares of every principal of
-    /// the component with those limits.
-    cyclic_shares: Mutex<HashMap<(CompIdx, PersonalKey), Shares>>,
 }
-
-/// What a personal holder's contribution depends on besides the holder: the reaching
-/// principal's limits, the question's tag and its asker.
-type PersonalKey = (LimitsKey, String, String);
-
-/// A principal's shares of an answer (see [`Condensed::shares`]).
-type Shares = Arc<Vec<Share>>;
-
-/// What each holder whose rights depend on the principal (in [`Condensed`]'s `personal`
-/// order) contributes to one question for principals with the same limits: its breadth and
-/// set, worked out the first time one of them reaches it (`None`: no rights).
-type PersonalTable = Vec<std::sync::OnceLock<Option<(usize, Arc<ActionSet>)>>>;
 
 /// A component's holders with their breadth and rights.
 type Holders = Vec<(usize, Entry, Arc<EffectiveSummary>)>;
@@ -258,7 +256,7 @@ impl Condensed {
             .iter()
             .map(|m| matches!(m.as_slice(), [n] if is_hub(&g[*n])))
             .collect();
-        let personal = personal_distances(graph, &comp_of, &members, &succ, &cyclic, &hub);
+        let gains = members.iter().map(|m| gains(graph, m)).collect();
         Condensed {
             comp_of,
             members,
@@ -266,13 +264,11 @@ impl Condensed {
             cyclic,
             hub,
             rewrites,
-            personal,
+            gains,
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             trees: Mutex::new(HashMap::new()),
             answers: Mutex::new(HashMap::new()),
             holders: Mutex::new(HashMap::new()),
-            personal_sets: Mutex::new(HashMap::new()),
-            cyclic_shares: Mutex::new(HashMap::new()),
         }
     }
 
@@ -296,175 +292,65 @@ impl Condensed {
         self.comp_of[node.index()]
     }
 
-    /// The shares of what principal `p` (at `start`) reaches, for one question: `tag` names
-    /// the question (what `contribution` computes besides the holder's rights), `asker` what
-    /// it also depends on for a group or account admin (the principal's request context, for
-    /// a rule that judges requests in it; empty when nothing), `contribution` gives a
-    /// holder's set. Shares are disjoint, nearest first (the principal's own component, then
-    /// downstream), broadest first within a component.
+    /// The shares of what the principal at `start` reaches, for one question: `tag` names
+    /// the question (what `contribution` computes besides the holder's rights),
+    /// `contribution` gives a holder's set. Shares are disjoint, nearest first (the
+    /// principal's own component, then downstream), broadest first within a component.
     ///
-    /// Principals and rewrites give every principal that reaches them the same rights: their
-    /// shares are worked out once per (component, question). Groups and account admin give
-    /// rights under the reaching principal's limits: their contributions are worked out once
-    /// per (limits, question, asker), and merged in per principal at their distance.
+    /// Every holder gives whoever reaches it the same rights (a group or account admin is
+    /// the gain of the principal that joins it or writes its own policies, under that
+    /// principal's limits), so answers are worked out once per (component, question): a
+    /// principal in a cycle gets its component's; one outside any cycle (which does not
+    /// reach itself) its own rewrites and gains, then its successors' answers merged.
     pub fn shares(
         &self,
         ctx: &Reaching<'_>,
-        p: PrincipalIdx,
         start: NodeIndex,
-        (tag, asker): (&str, &str),
+        tag: &str,
         contribution: &mut dyn FnMut(&Arc<EffectiveSummary>, &Entry) -> Arc<ActionSet>,
     ) -> Arc<Vec<Share>> {
         let c = self.comp(start);
-        if !self.cyclic[c] {
-            return self.merged_shares(ctx, p, start, (tag, asker), contribution);
+        if self.cyclic[c] {
+            return self.answer(ctx, c, tag, contribution);
         }
-        // every principal of a cyclic component with the same limits reaches the same holders
-        // at the same distances with the same contributions (the personal holders are groups
-        // and account admin, never the start): its shares are worked out once
-        let key = (
-            c,
-            (
-                Rights::limits(ctx.account, p),
-                tag.to_string(),
-                asker.to_string(),
-            ),
-        );
-        if let Some(hit) = self
-            .cyclic_shares
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&key).cloned())
-        {
-            return hit;
-        }
-        let made = self.merged_shares(ctx, p, start, (tag, asker), contribution);
-        if let Ok(mut m) = self.cyclic_shares.lock() {
-            m.insert(key, Arc::clone(&made));
-        }
-        made
-    }
-
-    /// [`Condensed::shares`], worked out: the common shares of `start`'s component merged
-    /// with the personal holders' contributions.
-    fn merged_shares(
-        &self,
-        ctx: &Reaching<'_>,
-        p: PrincipalIdx,
-        start: NodeIndex,
-        (tag, asker): (&str, &str),
-        contribution: &mut dyn FnMut(&Arc<EffectiveSummary>, &Entry) -> Arc<ActionSet>,
-    ) -> Arc<Vec<Share>> {
-        let c = self.comp(start);
-        let common = if self.cyclic[c] {
-            self.answer(ctx, c, tag, contribution)
-        } else {
-            // a principal outside any cycle does not reach itself: its rewrites, then
-            // downstream
-            let mut covered = ActionSet::empty(ctx.universe);
-            let mut out = Vec::new();
-            for &e in &self.rewrites[c] {
-                let entry = Entry::Rewritten(e);
-                if let Some(rights) = ctx.rights_of(p, entry) {
-                    let breadth = breadth(&rights);
-                    push(
-                        &mut out,
-                        &mut covered,
-                        (entry, c, 0, breadth),
-                        &contribution(&rights, &entry),
-                    );
-                }
-            }
-            let answers: Vec<(Arc<Vec<Share>>, usize)> = self.succ[c]
-                .iter()
-                .map(|&(_, s)| (self.answer(ctx, s, tag, contribution), self.step(s)))
-                .collect();
-            merge_nearest(&mut out, &mut covered, &answers);
-            Arc::new(out)
-        };
-        let mut personal: Vec<(usize, usize, Entry, CompIdx, Arc<ActionSet>)> = Vec::new();
-        let mut table: Option<Arc<PersonalTable>> = None;
-        for (i, (entry, dist)) in self.personal.iter().enumerate() {
-            let depth = dist[c];
-            if depth == u32::MAX || entry.node(ctx.graph) == Some(start) {
-                continue;
-            }
-            let Some(node) = entry.node(ctx.graph) else {
-                continue;
-            };
-            // the same for every principal with these limits
-            let table = table.get_or_insert_with(|| self.personal_table(ctx, p, tag, asker));
-            let made = table[i].get_or_init(|| {
-                let rights = ctx.rights_of(p, *entry)?;
-                Some((breadth(&rights), contribution(&rights, entry)))
-            });
-            let Some((breadth, set)) = made else {
-                continue;
-            };
-            personal.push((
-                depth as usize,
-                *breadth,
-                *entry,
-                self.comp(node),
-                Arc::clone(set),
-            ));
-        }
-        if personal.is_empty() {
-            return common;
-        }
-        personal.sort_by_key(|&(depth, breadth, ..)| (depth, std::cmp::Reverse(breadth)));
-        // each personal holder goes before the first common share that is farther, or as
-        // near and narrower; common shares are disjoint, so pushing them again after it
-        // leaves what it does not already give
-        let mut covered = ActionSet::empty(ctx.universe);
-        let mut out = Vec::new();
-        let mut mine = personal.into_iter().peekable();
-        for sh in common.iter() {
-            while let Some((depth, breadth, ..)) = mine.peek()
-                && (*depth, std::cmp::Reverse(*breadth)) < (sh.depth, std::cmp::Reverse(sh.breadth))
-            {
-                if let Some((depth, breadth, entry, comp, set)) = mine.next() {
-                    push(&mut out, &mut covered, (entry, comp, depth, breadth), &set);
-                }
-            }
-            push(
-                &mut out,
-                &mut covered,
-                (sh.entry, sh.comp, sh.depth, sh.breadth),
-                &sh.set,
-            );
-        }
-        for (depth, breadth, entry, comp, set) in mine {
-            push(&mut out, &mut covered, (entry, comp, depth, breadth), &set);
-        }
+        let (mut out, mut covered) =
+            self.own_shares(ctx, c, Some(Entry::Principal(start)), contribution);
+        let answers: Vec<(Arc<Vec<Share>>, usize)> = self.succ[c]
+            .iter()
+            .map(|&(_, s)| (self.answer(ctx, s, tag, contribution), self.step(s)))
+            .collect();
+        merge_nearest(&mut out, &mut covered, &answers);
         Arc::new(out)
     }
 
-    /// The contributions of the personal holders to question (`tag`, `asker`) for principals
-    /// with `p`'s limits (made empty the first time).
-    fn personal_table(
+    /// The shares of component `c`'s own holders but `skip` (a principal outside any cycle
+    /// does not reach itself), and what they cover. Inside a component every member is as
+    /// reachable as any other: the broadest holders are asked first, so the evidence names
+    /// few holders, the strongest.
+    fn own_shares(
         &self,
         ctx: &Reaching<'_>,
-        p: PrincipalIdx,
-        tag: &str,
-        asker: &str,
-    ) -> Arc<PersonalTable> {
-        let key = (
-            Rights::limits(ctx.account, p),
-            tag.to_string(),
-            asker.to_string(),
-        );
-        let Ok(mut tables) = self.personal_sets.lock() else {
-            // a poisoned lock only costs the sharing
-            return Arc::new(self.personal.iter().map(|_| Default::default()).collect());
-        };
-        Arc::clone(tables.entry(key).or_insert_with(|| {
-            Arc::new(self.personal.iter().map(|_| Default::default()).collect())
-        }))
+        c: CompIdx,
+        skip: Option<Entry>,
+        contribution: &mut dyn FnMut(&Arc<EffectiveSummary>, &Entry) -> Arc<ActionSet>,
+    ) -> (Vec<Share>, ActionSet) {
+        let mut covered = ActionSet::empty(ctx.universe);
+        let mut out = Vec::new();
+        for (breadth, entry, rights) in self.holders(ctx, c).iter() {
+            if Some(*entry) != skip {
+                push(
+                    &mut out,
+                    &mut covered,
+                    (*entry, c, 0, *breadth),
+                    &contribution(rights, entry),
+                );
+            }
+        }
+        (out, covered)
     }
 
-    /// The holders of component `c` whose rights are the same for whoever reaches them
-    /// (principals, rewrites), broadest first; the same for every question, so made once.
+    /// The holders of component `c` (its principals, their rewrites and gains), broadest
+    /// first; the same for every question, so made once.
     fn holders(&self, ctx: &Reaching<'_>, c: CompIdx) -> Arc<Holders> {
         if let Some(hit) = self.holders.lock().ok().and_then(|m| m.get(&c).cloned()) {
             return hit;
@@ -474,7 +360,8 @@ impl Condensed {
             .filter(|&&node| matches!(ctx.graph.graph[node], Node::Principal(_)))
             .map(|&node| Entry::Principal(node))
             .chain(self.rewrites[c].iter().map(|&e| Entry::Rewritten(e)))
-            .filter_map(|entry| ctx.common_rights(entry).map(|r| (breadth(&r), entry, r)))
+            .chain(self.gains[c].iter().copied())
+            .filter_map(|entry| ctx.rights(entry).map(|r| (breadth(&r), entry, r)))
             .collect();
         entries.sort_by_key(|(breadth, _, _)| std::cmp::Reverse(*breadth));
         let entries = Arc::new(entries);
@@ -516,18 +403,7 @@ impl Condensed {
                 }
                 continue;
             }
-            let mut covered = ActionSet::empty(ctx.universe);
-            let mut out = Vec::new();
-            // inside a component every member is as reachable as any other: the broadest
-            // holders are asked first, so the evidence names few holders, the strongest
-            for (breadth, entry, rights) in self.holders(ctx, x).iter() {
-                push(
-                    &mut out,
-                    &mut covered,
-                    (*entry, x, 0, *breadth),
-                    &contribution(rights, entry),
-                );
-            }
+            let (mut out, mut covered) = self.own_shares(ctx, x, None, contribution);
             let answers: Vec<(Arc<Vec<Share>>, usize)> = self.succ[x]
                 .iter()
                 .filter_map(|&(_, s)| Some((cached(s)?, self.step(s))))
@@ -592,8 +468,9 @@ impl Condensed {
         (out, false)
     }
 
-    /// Every holder `start` reaches (principals, groups, account admin, and rewrites of
-    /// principals' permissions), with its component, nearest components first.
+    /// Every holder `start` reaches (principals, rewrites of principals' permissions, and
+    /// what principals gain by joining groups or writing their own policies), with its
+    /// component, nearest components first.
     pub fn reachable_entries(
         &self,
         graph: &PermissionGraph,
@@ -602,21 +479,16 @@ impl Condensed {
         let reached = self.reachable(start, |_| true);
         let mut out: Vec<(Entry, CompIdx)> = reached
             .iter()
-            .filter_map(|&(n, c)| {
-                let entry = match graph.graph[n] {
-                    Node::Principal(_) => Entry::Principal(n),
-                    Node::Group(_) => Entry::Group(n),
-                    Node::AccountAdmin => Entry::Admin(n),
-                    _ => return None,
-                };
-                Some((entry, c))
-            })
+            .filter(|&&(n, _)| matches!(graph.graph[n], Node::Principal(_)))
+            .map(|&(n, c)| (Entry::Principal(n), c))
             .collect();
-        // rewrites leave the principal's own component and every component it reaches
+        // rewrites and gains leave the principal's own component and every component it
+        // reaches
         let mut seen = HashSet::new();
         for x in std::iter::once(self.comp(start)).chain(reached.iter().map(|&(_, x)| x)) {
             if seen.insert(x) {
                 out.extend(self.rewrites[x].iter().map(|&e| (Entry::Rewritten(e), x)));
+                out.extend(self.gains[x].iter().map(|&entry| (entry, x)));
             }
         }
         out
@@ -632,13 +504,45 @@ impl Condensed {
         comp: CompIdx,
     ) -> Option<Vec<EdgeIndex>> {
         let (target, last) = match entry {
-            Entry::Rewritten(e) => (graph.graph.edge_endpoints(e)?.0, Some(e)),
-            other => (other.node(graph)?, None),
+            Entry::Rewritten(e) => (graph.graph.edge_endpoints(e)?.0, vec![e]),
+            Entry::Gained { edge, .. } => (
+                graph.graph.edge_endpoints(edge)?.0,
+                self.gain_edges(graph, entry)?,
+            ),
+            Entry::Principal(n) => (n, Vec::new()),
         };
         let (mut edges, cur) = self.enter_component(graph, start, comp)?;
         edges.extend(self.within(graph, cur, target)?);
         edges.extend(last);
         Some(edges)
+    }
+
+    /// What the principal at `node` gains ([`Entry::Gained`]).
+    pub fn gains_of<'a>(
+        &'a self,
+        graph: &'a PermissionGraph,
+        node: NodeIndex,
+    ) -> impl Iterator<Item = Entry> + 'a {
+        self.gains[self.comp(node)]
+            .iter()
+            .copied()
+            .filter(move |e| {
+                matches!(e, Entry::Gained { edge, .. }
+                if graph.graph.edge_endpoints(*edge).is_some_and(|(s, _)| s == node))
+            })
+    }
+
+    /// The edges from a gainer to what it gains: its escalation, and when that goes into a
+    /// hub, the hub's edge to the target (`None` for other entries).
+    pub fn gain_edges(&self, graph: &PermissionGraph, entry: Entry) -> Option<Vec<EdgeIndex>> {
+        let Entry::Gained { edge, target } = entry else {
+            return None;
+        };
+        let (_, into) = graph.graph.edge_endpoints(edge)?;
+        if into == target {
+            return Some(vec![edge]);
+        }
+        Some(vec![edge, graph.graph.find_edge(into, target)?])
     }
 
     /// The edges from `start` into component `comp` (the route over components, and the
@@ -1147,34 +1051,19 @@ pub struct Reaching<'a> {
 }
 
 impl Reaching<'_> {
-    /// The rights a principal or a rewrite gives whoever reaches it (`None` for groups and
-    /// account admin, whose rights depend on the principal's limits).
-    pub fn common_rights(&self, entry: Entry) -> Option<Arc<EffectiveSummary>> {
+    /// The rights an entry gives whoever reaches it: a principal's own, whatever a rewrite
+    /// writes within the rewritten principal's limits, a joined group's or account admin
+    /// under the gainer's limits.
+    pub fn rights(&self, entry: Entry) -> Option<Arc<EffectiveSummary>> {
+        let actor = entry.actor(self.graph)?;
         match entry {
-            Entry::Principal(n) => match self.graph.graph[n] {
-                Node::Principal(q) => Some(Arc::clone(self.rights.shared(q))),
+            Entry::Principal(_) => Some(Arc::clone(self.rights.shared(actor))),
+            Entry::Rewritten(_) => Some(self.rights.admin_under_limits(self.account, actor)),
+            Entry::Gained { target, .. } => match self.graph.graph[target] {
+                Node::Group(g) => Some(self.rights.group_for(self.account, actor, g)),
+                Node::AccountAdmin => Some(self.rights.admin_under_limits(self.account, actor)),
                 _ => None,
             },
-            Entry::Rewritten(e) => {
-                let (_, t) = self.graph.graph.edge_endpoints(e)?;
-                match self.graph.graph[t] {
-                    Node::Principal(q) => Some(self.rights.admin_under_limits(self.account, q)),
-                    _ => None,
-                }
-            }
-            Entry::Group(_) | Entry::Admin(_) => None,
-        }
-    }
-
-    /// The rights an entry gives principal `p` (groups and admin under `p`'s limits).
-    pub fn rights_of(&self, p: PrincipalIdx, entry: Entry) -> Option<Arc<EffectiveSummary>> {
-        match entry {
-            Entry::Group(n) => match self.graph.graph[n] {
-                Node::Group(g) => Some(self.rights.group_for(self.account, p, g)),
-                _ => None,
-            },
-            Entry::Admin(_) => Some(self.rights.admin_under_limits(self.account, p)),
-            Entry::Principal(_) | Entry::Rewritten(_) => self.common_rights(entry),
         }
     }
 }
@@ -1184,59 +1073,54 @@ fn breadth(rights: &EffectiveSummary) -> usize {
     rights.allowed.len() + rights.conditional.len()
 }
 
-/// Every group and account-admin node with the distance of every component to it (components
-/// crossed; 0 inside its own component when that holds a cycle), by a breadth-first search
-/// backwards over the condensation.
-fn personal_distances(
-    graph: &PermissionGraph,
-    comp_of: &[CompIdx],
-    members: &[Vec<NodeIndex>],
-    succ: &[Vec<(EdgeIndex, CompIdx)>],
-    cyclic: &[bool],
-    hub: &[bool],
-) -> Vec<(Entry, Vec<u32>)> {
-    let mut pred: Vec<Vec<CompIdx>> = vec![Vec::new(); members.len()];
-    for (c, list) in succ.iter().enumerate() {
-        for &(_, t) in list {
-            pred[t].push(c);
-        }
-    }
+/// What the principals among `members` gain by their escalations into a group or account
+/// admin (directly, or through a hub the target is one of): one entry per principal and
+/// target, by its first edge without conditions or assumptions, else its first edge.
+fn gains(graph: &PermissionGraph, members: &[NodeIndex]) -> Vec<Entry> {
+    let g = &graph.graph;
+    let gained = |n: NodeIndex| matches!(g[n], Node::Group(_) | Node::AccountAdmin);
     let mut out = Vec::new();
-    for node in graph.graph.node_indices() {
-        let entry = match graph.graph[node] {
-            Node::Group(_) => Entry::Group(node),
-            Node::AccountAdmin => Entry::Admin(node),
-            _ => continue,
-        };
-        let home = comp_of[node.index()];
-        let mut dist = vec![u32::MAX; members.len()];
-        let mut queue = VecDeque::new();
-        if cyclic[home] {
-            dist[home] = 0;
+    for &node in members {
+        if !matches!(g[node], Node::Principal(_)) {
+            continue;
         }
-        // entering a component is a hop, entering a hub is not: a search with steps of 0
-        // and 1 (the ones of 0 go to the front)
-        let mut done = vec![false; members.len()];
-        queue.push_back((home, 0u32));
-        while let Some((x, d)) = queue.pop_front() {
-            if std::mem::replace(&mut done[x], true) {
+        // target -> (its index in `out`, the edge is plain)
+        let mut best: HashMap<NodeIndex, (usize, bool)> = HashMap::new();
+        for e in g.edges(node) {
+            let w = e.weight();
+            if !traversable(w) || !matches!(w, Edge::Escalation { .. }) {
                 continue;
             }
-            let step = u32::from(!hub[x]);
-            for &q in &pred[x] {
-                let next = d + step;
-                if next < dist[q] {
-                    dist[q] = next;
-                    if step == 0 {
-                        queue.push_front((q, next));
-                    } else {
-                        queue.push_back((q, next));
+            let plain = !conditional(w) && !inconclusive(w);
+            let targets: Vec<NodeIndex> = if gained(e.target()) {
+                vec![e.target()]
+            } else if is_hub(&g[e.target()]) {
+                next_nodes(graph, e.target())
+                    .into_iter()
+                    .filter(|&t| gained(t))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            for target in targets {
+                let entry = Entry::Gained {
+                    edge: e.id(),
+                    target,
+                };
+                match best.get(&target) {
+                    Some(&(_, true)) => {}
+                    Some(&(i, false)) => {
+                        if plain {
+                            out[i] = entry;
+                            best.insert(target, (i, true));
+                        }
+                    }
+                    None => {
+                        best.insert(target, (out.len(), plain));
+                        out.push(entry);
                     }
                 }
             }
-        }
-        if dist.iter().any(|&d| d != u32::MAX) {
-            out.push((entry, dist));
         }
     }
     out

@@ -11,6 +11,7 @@ use crate::account::PrincipalIdx;
 use crate::analyze::{Analysis, hops};
 use crate::finding::Hop;
 use crate::graph::{ASSUME_ACTIONS, Node};
+use petgraph::graph::EdgeIndex;
 
 /// The answer to one explain question.
 #[derive(Debug, Clone)]
@@ -46,6 +47,15 @@ pub struct ReachedDecision {
     pub condition_keys: Vec<String>,
 }
 
+/// What a reached holder is: a principal acting as itself, a group joined by a principal, or
+/// account admin taken by a principal writing its own policies.
+#[derive(Debug, Clone, Copy)]
+enum Holding {
+    Principal(PrincipalIdx),
+    Group(PrincipalIdx, crate::account::GroupIdx),
+    Admin(PrincipalIdx),
+}
+
 /// Explains whether principal `p` can do `action` on `resource`.
 pub fn explain(
     analysis: &Analysis,
@@ -63,71 +73,107 @@ pub fn explain(
         trust.map(|t| (t, ResourcePolicyKind::Trust)),
     )?;
     let mut reach = Vec::new();
-    for r in analysis.graph.reach(p) {
-        let via: Vec<Hop> = hops(&analysis.graph, account, &r.path);
-        let mut path_keys: Vec<String> = via
-            .iter()
-            .flat_map(|h| h.condition_keys.iter().cloned())
-            .collect();
-        let (holder, outcome, statements, keys) = match &analysis.graph.graph[r.node] {
-            Node::Principal(q) => {
-                let Some(d) = decide(
-                    account,
-                    *q,
-                    action,
-                    resource,
-                    trust.map(|t| (t, ResourcePolicyKind::Trust)),
-                ) else {
-                    continue;
-                };
-                (
-                    account.principals[*q].arn.clone(),
-                    d.outcome,
-                    d.statements,
-                    d.missing_keys,
-                )
-            }
-            Node::Group(g) => {
-                let group = &account.groups[*g];
-                let mut identity: Vec<usize> = account.principals[p]
-                    .identity
-                    .iter()
-                    .map(|(i, _)| *i)
-                    .collect();
-                identity.extend(group.policies.iter().copied());
-                let s = analysis.rights.with_policies(account, p, &identity);
-                match summary_outcome(&s, action) {
-                    Some(o) => (group.arn.clone(), o, Vec::new(), Vec::new()),
-                    None => continue,
-                }
-            }
-            Node::AccountAdmin => {
-                let s = analysis.rights.admin_for(account, p);
-                match summary_outcome(&s, action) {
-                    Some(o) => ("account-admin".to_string(), o, Vec::new(), Vec::new()),
-                    None => continue,
-                }
-            }
-            _ => continue,
-        };
-        if !matches!(outcome, Outcome::Allowed | Outcome::Conditional) {
+    // the principal itself and every principal it reaches, with what each gains by joining
+    // a group or writing its own policies (judged as that principal: its own policies,
+    // limits and denies)
+    let start = analysis.graph.principal(p);
+    let reached = analysis.graph.reach(p);
+    let actors = start
+        .map(|n| (n, Vec::new(), false))
+        .into_iter()
+        .chain(reached.into_iter().map(|r| (r.node, r.path, r.conditional)));
+    for (node, path, conditional) in actors {
+        let Node::Principal(q) = analysis.graph.graph[node] else {
             continue;
-        }
-        let outcome = if r.conditional {
-            Outcome::Conditional
-        } else {
-            outcome
         };
-        path_keys.extend(keys);
-        path_keys.sort();
-        path_keys.dedup();
-        reach.push(ReachedDecision {
-            holder,
-            via,
-            outcome,
-            statements,
-            condition_keys: path_keys,
-        });
+        let mut candidates: Vec<(Vec<EdgeIndex>, Holding)> = Vec::new();
+        if Some(node) != start {
+            candidates.push((path.clone(), Holding::Principal(q)));
+        }
+        for gain in analysis.condensed.gains_of(&analysis.graph, node) {
+            let (crate::condensed::Entry::Gained { target, .. }, Some(last)) =
+                (gain, analysis.condensed.gain_edges(&analysis.graph, gain))
+            else {
+                continue;
+            };
+            let holding = match analysis.graph.graph[target] {
+                Node::Group(g) => Holding::Group(q, g),
+                Node::AccountAdmin => Holding::Admin(q),
+                _ => continue,
+            };
+            candidates.push((path.iter().copied().chain(last).collect(), holding));
+        }
+        for (edges, holding) in candidates {
+            let conditional = conditional
+                || edges.iter().any(|&e| {
+                    analysis.graph.graph[e]
+                        .grounds()
+                        .is_some_and(crate::graph::Grounds::is_conditional)
+                });
+            let via: Vec<Hop> = hops(&analysis.graph, account, &edges);
+            let mut path_keys: Vec<String> = via
+                .iter()
+                .flat_map(|h| h.condition_keys.iter().cloned())
+                .collect();
+            let (holder, outcome, statements, keys) = match holding {
+                Holding::Principal(q) => {
+                    let Some(d) = decide(
+                        account,
+                        q,
+                        action,
+                        resource,
+                        trust.map(|t| (t, ResourcePolicyKind::Trust)),
+                    ) else {
+                        continue;
+                    };
+                    (
+                        account.principals[q].arn.clone(),
+                        d.outcome,
+                        d.statements,
+                        d.missing_keys,
+                    )
+                }
+                Holding::Group(q, g) => {
+                    let group = &account.groups[g];
+                    let mut identity: Vec<usize> = account.principals[q]
+                        .identity
+                        .iter()
+                        .map(|(i, _)| *i)
+                        .collect();
+                    identity.extend(group.policies.iter().copied());
+                    let s = analysis.rights.with_policies(account, q, &identity);
+                    match summary_outcome(&s, action) {
+                        Some(o) => (group.arn.clone(), o, Vec::new(), Vec::new()),
+                        None => continue,
+                    }
+                }
+                Holding::Admin(q) => {
+                    let s = analysis.rights.admin_for(account, q);
+                    match summary_outcome(&s, action) {
+                        Some(o) => ("account-admin".to_string(), o, Vec::new(), Vec::new()),
+                        None => continue,
+                    }
+                }
+            };
+            if !matches!(outcome, Outcome::Allowed | Outcome::Conditional) {
+                continue;
+            }
+            let outcome = if conditional {
+                Outcome::Conditional
+            } else {
+                outcome
+            };
+            path_keys.extend(keys);
+            path_keys.sort();
+            path_keys.dedup();
+            reach.push(ReachedDecision {
+                holder,
+                via,
+                outcome,
+                statements,
+                condition_keys: path_keys,
+            });
+        }
     }
     Some(Explanation {
         principal: account.principals[p].arn.clone(),

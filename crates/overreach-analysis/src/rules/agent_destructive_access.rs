@@ -115,29 +115,23 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
         return;
     }
     let destructive = destructive_set(ctx.catalog);
-    // guards are judged in the context of whoever makes the request: the agent itself (its
-    // own policies, a group it joins), or the principal it acts as (a role session, a user
-    // it took over). A context depends on the principal's kind and on the tags that
-    // conditions of the account ask about (`aws:PrincipalTag/KEY`) only.
+    // guards are judged in the context of whoever makes the request (the holder's actor):
+    // the agent itself (its own policies, a group it joins), or the principal it acts as (a
+    // role session, a user it took over, and the groups that one joins). A context depends
+    // on the principal's kind and on the tags that conditions of the account ask about
+    // (`aws:PrincipalTag/KEY`) only.
     let tags = ctx.memo.actor_tags(|| actor_tags(ctx));
-    let actor = |holder: &Holder| match holder.node.map(|n| &ctx.graph.graph[n]) {
-        Some(crate::graph::Node::Principal(q)) => *q,
-        _ => view.idx,
-    };
     let contexts = std::cell::RefCell::new(std::collections::HashMap::new());
     let guarded_for = |holder: &Holder, g: &overreach_policy::summary::Grant| {
-        let q = actor(holder);
+        let q = holder.actor;
         let mut cache = contexts.borrow_mut();
         let agent = cache
             .entry(q)
             .or_insert_with(|| crate::access::agent_context(ctx.account, q, false));
         guarded(ctx, &g.statement, agent)
     };
-    // a group's or account admin's requests are the agent's own: judged in its context
-    let asker = tags.get(view.idx).map_or("destructive", |t| &**t);
-    let shares = attribute(ctx, view, ("destructive", asker), |holder| {
-        let q = actor(holder);
-        let tag = tags.get(q).map_or("destructive", |t| &**t);
+    let shares = attribute(ctx, view, "destructive", |holder| {
+        let tag = tags.get(holder.actor).map_or("destructive", |t| &**t);
         ctx.memo.get(holder, tag, || {
             let mut set = ActionSet::empty(ctx.catalog.len());
             for grant in holder

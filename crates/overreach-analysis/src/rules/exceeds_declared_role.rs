@@ -46,7 +46,7 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
             set
         })
     };
-    let shares = attribute(ctx, view, (&memo_tag, ""), beyond);
+    let shares = attribute(ctx, view, &memo_tag, beyond);
     if shares.is_empty() {
         return;
     }

@@ -76,14 +76,12 @@ pub(crate) fn start(
 
 /// Gives each action to the first holder that contributes it: the principal's own rights
 /// first, then what it reaches (its component, then downstream: see `condensed`).
-/// `question` names what `contribution` computes besides a holder's rights: a tag (the
-/// declared role) and, for a group or account admin (whose rights are the principal's), what
-/// it also depends on (the principal's request context; empty when nothing). Returns the
-/// holders that got something, with their share and path.
+/// `question` names what `contribution` computes besides a holder's rights (e.g. the
+/// declared role). Returns the holders that got something, with their share and path.
 pub(crate) fn attribute(
     ctx: &Context<'_>,
     view: &PrincipalView,
-    question: (&str, &str),
+    question: &str,
     mut contribution: impl FnMut(&Holder) -> Arc<ActionSet>,
 ) -> Vec<(Holder, ActionSet)> {
     let own = view.own(ctx);
@@ -107,7 +105,7 @@ pub(crate) fn attribute(
 pub(crate) fn attribute_beyond(
     ctx: &Context<'_>,
     view: &PrincipalView,
-    question: (&str, &str),
+    question: &str,
     covered: ActionSet,
     mut contribution: impl FnMut(&Holder) -> Arc<ActionSet>,
 ) -> Vec<(Holder, ActionSet)> {
@@ -115,14 +113,13 @@ pub(crate) fn attribute_beyond(
         return Vec::new();
     };
     let reaching = ctx.reaching();
-    // a reached holder's contribution depends on its rights only (and the question)
+    // a reached holder's contribution depends on its rights and actor only (and the
+    // question)
     let mut ask = |rights: &Arc<overreach_policy::summary::EffectiveSummary>,
                    entry: &crate::condensed::Entry| {
-        contribution(&asked(ctx, start, *entry, Arc::clone(rights)))
+        contribution(&asked(ctx, view, *entry, Arc::clone(rights)))
     };
-    let shares = ctx
-        .condensed
-        .shares(&reaching, view.idx, start, question, &mut ask);
+    let shares = ctx.condensed.shares(&reaching, start, question, &mut ask);
     let mut out = Vec::new();
     for share in shares.iter() {
         let set = share.set.difference(&covered);
@@ -135,8 +132,8 @@ pub(crate) fn attribute_beyond(
         let mut verdicts: std::collections::HashMap<*const ActionSet, (Arc<ActionSet>, bool)> =
             std::collections::HashMap::new();
         let mut serves = |entry: crate::condensed::Entry| {
-            reaching.rights_of(view.idx, entry).is_some_and(|rights| {
-                let theirs = contribution(&asked(ctx, start, entry, rights));
+            reaching.rights(entry).is_some_and(|rights| {
+                let theirs = contribution(&asked(ctx, view, entry, rights));
                 verdicts
                     .entry(Arc::as_ptr(&theirs))
                     .or_insert_with(|| (Arc::clone(&theirs), set.is_subset(&theirs)))
@@ -156,17 +153,18 @@ pub(crate) fn attribute_beyond(
     out
 }
 
-/// A reached holder as a contribution sees it: its rights and the node it is reached at (label
-/// and path come later, for the holders a finding shows).
+/// A reached holder as a contribution sees it: its rights, actor and the node it is reached
+/// at (label and path come later, for the holders a finding shows).
 fn asked(
     ctx: &Context<'_>,
-    start: petgraph::graph::NodeIndex,
+    view: &PrincipalView,
     entry: crate::condensed::Entry,
     rights: Arc<overreach_policy::summary::EffectiveSummary>,
 ) -> Holder {
     Holder {
         label: String::new(),
-        node: Some(entry.node(ctx.graph).unwrap_or(start)),
+        node: entry.node(ctx.graph).or(view.node),
+        actor: entry.actor(ctx.graph).unwrap_or(view.idx),
         conditional: false,
         rights,
         path: None,

@@ -34,7 +34,7 @@ fn check(ctx: &Context<'_>, view: &PrincipalView, out: &mut Vec<Finding>) {
     let held = granted(&view.own(ctx));
     let nothing = Arc::new(ActionSet::empty(ctx.catalog.len()));
     // what it holds is not what it gains: only actions beyond its own rights count
-    let shares: Vec<_> = attribute_beyond(ctx, view, ("granted", ""), held, |holder| {
+    let shares: Vec<_> = attribute_beyond(ctx, view, "granted", held, |holder| {
         if holder.node.is_none() {
             Arc::clone(&nothing)
         } else {

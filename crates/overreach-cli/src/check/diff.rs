@@ -274,7 +274,7 @@ fn effective_all(side: &Analysed, inputs: &Inputs<'_>) -> BTreeMap<String, Effec
             continue;
         };
         for (entry, comp) in a.condensed.reachable_entries(&a.graph, start) {
-            let Some(rights) = reaching.rights_of(p, entry) else {
+            let Some(rights) = reaching.rights(entry) else {
                 continue;
             };
             let Some(path) = a.condensed.path(&a.graph, start, entry, comp) else {
