@@ -256,7 +256,25 @@ impl Condensed {
             .iter()
             .map(|m| matches!(m.as_slice(), [n] if is_hub(&g[*n])))
             .collect();
-        let gains = members.iter().map(|m| gains(graph, m)).collect();
+        // the groups and account admin among each hub's targets, looked at once per hub
+        let gained = |n: NodeIndex| matches!(g[n], Node::Group(_) | Node::AccountAdmin);
+        let hub_gains: HashMap<NodeIndex, Vec<NodeIndex>> = g
+            .node_indices()
+            .filter(|&n| is_hub(&g[n]))
+            .map(|n| {
+                (
+                    n,
+                    next_nodes(graph, n)
+                        .into_iter()
+                        .filter(|&t| gained(t))
+                        .collect(),
+                )
+            })
+            .collect();
+        let gains = members
+            .iter()
+            .map(|m| gains(graph, m, &hub_gains))
+            .collect();
         Condensed {
             comp_of,
             members,
@@ -1076,9 +1094,13 @@ fn breadth(rights: &EffectiveSummary) -> usize {
 /// What the principals among `members` gain by their escalations into a group or account
 /// admin (directly, or through a hub the target is one of): one entry per principal and
 /// target, by its first edge without conditions or assumptions, else its first edge.
-fn gains(graph: &PermissionGraph, members: &[NodeIndex]) -> Vec<Entry> {
+/// (`hub_gains`: the groups and account admin among each hub's targets.)
+fn gains(
+    graph: &PermissionGraph,
+    members: &[NodeIndex],
+    hub_gains: &HashMap<NodeIndex, Vec<NodeIndex>>,
+) -> Vec<Entry> {
     let g = &graph.graph;
-    let gained = |n: NodeIndex| matches!(g[n], Node::Group(_) | Node::AccountAdmin);
     let mut out = Vec::new();
     for &node in members {
         if !matches!(g[node], Node::Principal(_)) {
@@ -1092,17 +1114,14 @@ fn gains(graph: &PermissionGraph, members: &[NodeIndex]) -> Vec<Entry> {
                 continue;
             }
             let plain = !conditional(w) && !inconclusive(w);
-            let targets: Vec<NodeIndex> = if gained(e.target()) {
-                vec![e.target()]
-            } else if is_hub(&g[e.target()]) {
-                next_nodes(graph, e.target())
-                    .into_iter()
-                    .filter(|&t| gained(t))
-                    .collect()
-            } else {
-                Vec::new()
+            let into = e.target();
+            let direct = matches!(g[into], Node::Group(_) | Node::AccountAdmin);
+            let targets = match hub_gains.get(&into) {
+                Some(list) => list.as_slice(),
+                None if direct => std::slice::from_ref(&into),
+                None => &[],
             };
-            for target in targets {
+            for &target in targets {
                 let entry = Entry::Gained {
                     edge: e.id(),
                     target,
