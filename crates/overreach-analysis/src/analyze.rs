@@ -400,10 +400,12 @@ pub fn analyze_account(
             out
         })
         .collect();
-    for f in &mut findings {
-        apply_suppression(f, suppressions, options);
+    if !suppressions.entries.is_empty() {
+        findings
+            .par_iter_mut()
+            .for_each(|f| apply_suppression(f, suppressions, options));
     }
-    findings.sort_by(|a, b| {
+    findings.par_sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.principal.cmp(&b.principal))
