@@ -50,13 +50,29 @@ pub struct Snapshot {
     /// Absent in files written by the AWS CLI.
     #[serde(rename = "overreach", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Metadata>,
-    #[serde(rename = "UserDetailList", default, deserialize_with = "one_or_many")]
+    #[serde(
+        rename = "UserDetailList",
+        default,
+        deserialize_with = "serde_util::one_or_many_parallel"
+    )]
     pub users: Vec<UserDetail>,
-    #[serde(rename = "GroupDetailList", default, deserialize_with = "one_or_many")]
+    #[serde(
+        rename = "GroupDetailList",
+        default,
+        deserialize_with = "serde_util::one_or_many_parallel"
+    )]
     pub groups: Vec<GroupDetail>,
-    #[serde(rename = "RoleDetailList", default, deserialize_with = "one_or_many")]
+    #[serde(
+        rename = "RoleDetailList",
+        default,
+        deserialize_with = "serde_util::one_or_many_parallel"
+    )]
     pub roles: Vec<RoleDetail>,
-    #[serde(rename = "Policies", default, deserialize_with = "one_or_many")]
+    #[serde(
+        rename = "Policies",
+        default,
+        deserialize_with = "serde_util::one_or_many_parallel"
+    )]
     pub policies: Vec<ManagedPolicyDetail>,
     /// Kept from a single AWS CLI page (`--max-items`); `true` means the file is incomplete.
     #[serde(
@@ -132,7 +148,7 @@ impl Snapshot {
     /// Parses a whole document (nothing may follow it).
     fn parse(bytes: &[u8]) -> Result<Snapshot, serde_json::Error> {
         let mut de = serde_json::Deserializer::from_slice(bytes);
-        let snapshot = Snapshot::deserialize(&mut de)?;
+        let snapshot = serde_util::with_parallel_lists(|| Snapshot::deserialize(&mut de))?;
         de.end()?;
         Ok(snapshot)
     }

@@ -1,7 +1,10 @@
 //! Lenient list decoding: the wire sometimes has `null`, one object, or a list where a list is meant.
 
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
+
+use rayon::prelude::*;
 
 use serde::de::value::{MapAccessDeserializer, StrDeserializer};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -43,6 +46,83 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrMany<T> {
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         Ok(vec![T::deserialize(StrDeserializer::<E>::new(v))?])
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+thread_local! {
+    /// Set while [`crate::Snapshot`]'s fast parse runs on this thread.
+    static PARALLEL: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` (a parse on this thread) with the lists read by [`one_or_many_parallel`] parsed
+/// on every core.
+pub(crate) fn with_parallel_lists<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            PARALLEL.set(self.0);
+        }
+    }
+    let _reset = Reset(PARALLEL.replace(true));
+    f()
+}
+
+/// [`one_or_many`] for a snapshot's big lists (users, groups, roles, policies). Inside
+/// [`with_parallel_lists`], a list's elements are first only delimited (their text checked
+/// and borrowed), then parsed on every core, in order; an error then says only that the
+/// list did not parse (the caller parses again, tracking the place, to say where).
+pub(crate) fn one_or_many_parallel<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Send,
+{
+    if PARALLEL.get() {
+        deserializer.deserialize_any(Parallel(PhantomData))
+    } else {
+        one_or_many(deserializer)
+    }
+}
+
+struct Parallel<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de> + Send> Visitor<'de> for Parallel<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        OneOrMany::<T>(PhantomData).expecting(f)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut texts: Vec<&'de serde_json::value::RawValue> =
+            Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(text) = seq.next_element()? {
+            texts.push(text);
+        }
+        texts
+            .par_iter()
+            .map(|text| serde_json::from_str::<T>(text.get()))
+            .collect::<Result<Vec<T>, _>>()
+            .map_err(de::Error::custom)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        OneOrMany(PhantomData).visit_map(map)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        OneOrMany(PhantomData).visit_str(v)
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {

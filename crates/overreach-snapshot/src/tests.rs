@@ -44,6 +44,26 @@ fn every_fixture_loads_and_round_trips() {
     }
 }
 
+/// The fast parse (big lists delimited, then parsed on every core) gives what a plain
+/// sequential parse gives, for every fixture and for lists written as one object or null.
+#[test]
+fn parallel_lists_parse_as_sequential() {
+    let mut files = Vec::new();
+    json_files(&fixtures(), &mut files);
+    let mut texts: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    texts.push(br#"{"RoleDetailList": {"RoleName": "r", "Arn": "arn:aws:iam::1:role/r"}, "UserDetailList": null, "Policies": []}"#.to_vec());
+    for bytes in texts {
+        let sequential: Snapshot = serde_json::from_slice(&bytes).unwrap();
+        let parallel = Snapshot::parse(&bytes).unwrap();
+        assert_eq!(
+            parallel,
+            sequential,
+            "{}",
+            String::from_utf8_lossy(&bytes[..80.min(bytes.len())])
+        );
+    }
+}
+
 #[test]
 fn fixture_counts() {
     // (file, users, groups, roles, policies), counted independently with `jq length`.
