@@ -386,6 +386,8 @@ pub(crate) fn evidence(
                     } else {
                         &grant.allowed
                     };
+                    // looked up once per grant (the memo is shared by every thread)
+                    let mut cited: Option<crate::analyze::Citation> = None;
                     for (id, listed) in wanted.iter_mut() {
                         if actions.len() >= full {
                             break;
@@ -394,7 +396,9 @@ pub(crate) fn evidence(
                             *listed = true;
                             actions.push(ExcessAction {
                                 id: *id,
-                                cited: ctx.memo.cite(grant),
+                                cited: Arc::clone(
+                                    cited.get_or_insert_with(|| ctx.memo.cite(grant)),
+                                ),
                                 conditional: conditional || holder.conditional,
                             });
                         }
