@@ -12,7 +12,8 @@
 //! `aws:RequestTag/*`, `aws:TagKeys`), which scopes the call to resources a human tagged.
 //! The request context is that of whoever makes the call: the agent itself for its own
 //! policies and for groups it can join; for a role it can assume (or a principal it can take
-//! over) that principal, whose tags are the `aws:PrincipalTag` values of its sessions. Session
+//! over) that principal, whose tags are the `aws:PrincipalTag` values of its sessions, also
+//! for the groups that principal can join and the admin it can take. Session
 //! tags the agent could pass with `sts:TagSession` are not modelled.
 //! Service-linked roles are skipped: AWS owns their policies.
 //!
