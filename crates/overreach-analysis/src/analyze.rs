@@ -96,6 +96,9 @@ pub struct Memo {
     hops: std::sync::RwLock<FastMap<Vec<EdgeIndex>, Arc<Hop>>>,
     /// The catalogue's actions of each access level (in the evidence's level order).
     level_masks: std::sync::OnceLock<Vec<overreach_policy::ActionSet>>,
+    /// (caller, role, assume action's index in `ASSUME_ACTIONS`, the caller is a session) ->
+    /// an agent's request to assume the role is allowed (or conditional).
+    agent_assumes: std::sync::RwLock<FastMap<(PrincipalIdx, PrincipalIdx, usize, bool), bool>>,
 }
 
 /// How evidence cites a grant: its resources as written and its statement (one allocation per
@@ -160,6 +163,17 @@ impl Memo {
                 statement: grant.statement.clone(),
             })
         })
+    }
+
+    /// Whether an agent's request, made by `caller` (the agent itself, or a role session it
+    /// reached: `session`), to assume `role` with assume action number `action` is allowed
+    /// or conditional; `decide` works it out once per key.
+    pub(crate) fn agent_assumes(
+        &self,
+        key: (PrincipalIdx, PrincipalIdx, usize, bool),
+        decide: impl FnOnce() -> bool,
+    ) -> bool {
+        cached(&self.agent_assumes, key, decide)
     }
 
     /// The catalogue's actions of each access level, in the evidence's level order (made once).

@@ -126,22 +126,34 @@ fn hops_hold_for_agent(
             continue;
         };
         if let crate::finding::HopKind::Assume { action } = &hop.kind {
-            let trust = ctx.account.principals[target]
-                .trust
-                .and_then(|t| ctx.account.policies[t].policy.as_ref());
-            let context = crate::access::agent_context(ctx.account, caller, caller != agent);
-            let decision = crate::access::decide_in(
-                ctx.account,
-                caller,
-                action,
-                &hop.to,
-                trust.map(|t| (t, ResourcePolicyKind::Trust)),
-                context,
-            );
-            if !matches!(
-                decision.map(|d| d.outcome),
-                Some(Outcome::Allowed | Outcome::Conditional)
-            ) {
+            let session = caller != agent;
+            let decide = || {
+                let trust = ctx.account.principals[target]
+                    .trust
+                    .and_then(|t| ctx.account.policies[t].policy.as_ref());
+                let context = crate::access::agent_context(ctx.account, caller, session);
+                let decision = crate::access::decide_in(
+                    ctx.account,
+                    caller,
+                    action,
+                    &hop.to,
+                    trust.map(|t| (t, ResourcePolicyKind::Trust)),
+                    context,
+                );
+                matches!(
+                    decision.map(|d| d.outcome),
+                    Some(Outcome::Allowed | Outcome::Conditional)
+                )
+            };
+            // the same hop is asked for many agents (and candidates): decided once
+            let holds = match crate::graph::ASSUME_ACTIONS
+                .iter()
+                .position(|a| a == action)
+            {
+                Some(i) => ctx.memo.agent_assumes((caller, target, i, session), decide),
+                None => decide(),
+            };
+            if !holds {
                 return false;
             }
         }
