@@ -894,10 +894,15 @@ impl<'a> TargetHubs<'a> {
             .collect::<Option<_>>()?;
         wanted.sort_unstable();
         wanted.dedup();
+        // membership by place: a caller's group and a pattern's targets may each be thousands
+        let mut is_wanted = vec![false; self.universe.len()];
+        for &i in &wanted {
+            is_wanted[i] = true;
+        }
         let mut inside: Vec<(usize, &String, Arc<Vec<usize>>)> = Vec::new();
         for text in patterns {
             let set = self.pattern_targets(text);
-            if !set.is_empty() && set.iter().all(|i| wanted.binary_search(i).is_ok()) {
+            if !set.is_empty() && set.iter().all(|&i| is_wanted.get(i) == Some(&true)) {
                 inside.push((set.len(), text, set));
             }
         }
