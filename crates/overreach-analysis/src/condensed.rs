@@ -262,14 +262,13 @@ impl Condensed {
             .node_indices()
             .filter(|&n| is_hub(&g[n]))
             .map(|n| {
-                (
-                    n,
-                    next_nodes(graph, n)
-                        .into_iter()
-                        .filter(|&t| gained(t))
-                        .collect(),
-                )
+                let targets: Vec<NodeIndex> = next_nodes(graph, n)
+                    .into_iter()
+                    .filter(|&t| gained(t))
+                    .collect();
+                (n, targets)
             })
+            .filter(|(_, targets)| !targets.is_empty())
             .collect();
         let gains = members
             .iter()

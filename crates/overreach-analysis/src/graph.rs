@@ -888,16 +888,14 @@ impl<'a> TargetHubs<'a> {
         patterns: &[String],
         out: &mut Vec<PlannedEdge>,
     ) -> Option<Vec<Node>> {
-        let mut wanted: Vec<usize> = targets
-            .iter()
-            .map(|(n, _)| self.place.get(n).copied())
-            .collect::<Option<_>>()?;
-        wanted.sort_unstable();
-        wanted.dedup();
         // membership by place: a caller's group and a pattern's targets may each be thousands
         let mut is_wanted = vec![false; self.universe.len()];
-        for &i in &wanted {
-            is_wanted[i] = true;
+        let mut wanted = 0;
+        for (n, _) in targets {
+            let i = *self.place.get(n)?;
+            if !std::mem::replace(&mut is_wanted[i], true) {
+                wanted += 1;
+            }
         }
         let mut inside: Vec<(usize, &String, Arc<Vec<usize>>)> = Vec::new();
         for text in patterns {
@@ -920,11 +918,11 @@ impl<'a> TargetHubs<'a> {
             }
             count += new;
             chosen.push(text);
-            if count == wanted.len() {
+            if count == wanted {
                 break;
             }
         }
-        if count != wanted.len() {
+        if count != wanted {
             return None;
         }
         let chosen: Vec<String> = chosen.into_iter().cloned().collect();

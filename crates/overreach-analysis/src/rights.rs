@@ -31,7 +31,7 @@ pub struct Rights {
 
 /// A principal's limits: its permissions boundary, and whether SCPs apply (not to
 /// service-linked roles).
-pub(crate) type LimitsKey = (Option<PolicyIdx>, bool);
+type LimitsKey = (Option<PolicyIdx>, bool);
 
 /// A group under some limits.
 type GroupKey = (GroupIdx, LimitsKey);
@@ -225,7 +225,7 @@ impl Rights {
     /// The limits the rights of a group or of account admin are cut down to for `principal`:
     /// principals with the same limits get the same rights from [`Rights::group_for`] and
     /// [`Rights::admin_under_limits`].
-    pub(crate) fn limits(account: &Account, principal: PrincipalIdx) -> LimitsKey {
+    fn limits(account: &Account, principal: PrincipalIdx) -> LimitsKey {
         (
             account.principals[principal].boundary,
             account.is_service_linked(principal),

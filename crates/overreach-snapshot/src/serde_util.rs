@@ -18,14 +18,22 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 pub(crate) fn one_or_many<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: Deserialize<'de>,
+    T: Deserialize<'de> + Send,
 {
-    deserializer.deserialize_any(OneOrMany(PhantomData))
+    deserializer.deserialize_any(OneOrMany {
+        parallel: false,
+        element: PhantomData,
+    })
 }
 
-struct OneOrMany<T>(PhantomData<T>);
+/// The visitor of [`one_or_many`] and [`one_or_many_parallel`].
+struct OneOrMany<T> {
+    /// A list's elements are delimited first, then parsed on every core.
+    parallel: bool,
+    element: PhantomData<T>,
+}
 
-impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrMany<T> {
+impl<'de, T: Deserialize<'de> + Send> Visitor<'de> for OneOrMany<T> {
     type Value = Vec<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -33,11 +41,23 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrMany<T> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
+        let capacity = seq.size_hint().unwrap_or(0).min(4096);
+        if !self.parallel {
+            let mut items = Vec::with_capacity(capacity);
+            while let Some(item) = seq.next_element()? {
+                items.push(item);
+            }
+            return Ok(items);
         }
-        Ok(items)
+        let mut texts: Vec<&'de serde_json::value::RawValue> = Vec::with_capacity(capacity);
+        while let Some(text) = seq.next_element()? {
+            texts.push(text);
+        }
+        texts
+            .par_iter()
+            .map(|text| serde_json::from_str::<T>(text.get()))
+            .collect::<Result<Vec<T>, _>>()
+            .map_err(de::Error::custom)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
@@ -88,52 +108,8 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Send,
 {
-    if PARALLEL.get() {
-        deserializer.deserialize_any(Parallel(PhantomData))
-    } else {
-        one_or_many(deserializer)
-    }
-}
-
-struct Parallel<T>(PhantomData<T>);
-
-impl<'de, T: Deserialize<'de> + Send> Visitor<'de> for Parallel<T> {
-    type Value = Vec<T>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        OneOrMany::<T>(PhantomData).expecting(f)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut texts: Vec<&'de serde_json::value::RawValue> =
-            Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(text) = seq.next_element()? {
-            texts.push(text);
-        }
-        texts
-            .par_iter()
-            .map(|text| serde_json::from_str::<T>(text.get()))
-            .collect::<Result<Vec<T>, _>>()
-            .map_err(de::Error::custom)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        OneOrMany(PhantomData).visit_map(map)
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        OneOrMany(PhantomData).visit_str(v)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
+    deserializer.deserialize_any(OneOrMany {
+        parallel: PARALLEL.get(),
+        element: PhantomData,
+    })
 }
